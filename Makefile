@@ -1,0 +1,162 @@
+# cuenv - plain GNU make, no configure step.
+#
+#   make            build bin/cuenv
+#   make check      deps, build, unit tests, bats tests, fuzz smoke; ends "N passed, N failed"
+#   make check SAN=1   the same with AddressSanitizer and UndefinedBehaviorSanitizer
+#   make demo       cuenv's main job on the bundled catalogue
+#   make bench      speed figures as ratios against a baseline of the same run
+#   make fuzz       libFuzzer targets (clang), FUZZ_TIME seconds each
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+DEPS := libcurl libarchive libcrypto jansson
+FUZZ_TIME ?= 30
+
+# Debian packages for the build and the tests (make deps).
+DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
+	libjansson-dev libcmocka-dev bats bats-support bats-assert python3 clang xz-utils
+
+ifeq ($(SAN),1)
+FLAVOR := san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+FLAVOR := std
+SANFLAGS :=
+endif
+B := build/$(FLAVOR)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wpointer-arith -Wvla -Wundef -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) \
+	-DCUENV_VERSION='"$(VERSION)"' -Isrc -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+ifneq ($(filter-out deps clean format-check,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(DEPS) 2>/dev/null && echo ok),ok)
+$(error missing build dependencies: run 'make deps' (Debian: libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev pkgconf))
+endif
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS))
+endif
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+SRCS := $(filter-out src/bundle.c,$(wildcard src/*.c))
+OBJS := $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/bundle.o
+LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+BUNDLE_FILES := $(sort $(wildcard manifests/cuda/*.json manifests/cudnn/*.json)) manifests/support.txt
+
+.PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz install clean \
+	format-check lint completions FORCE
+
+all: bin/cuenv
+
+deps:
+	@missing=; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+bin/cuenv: $(B)/cuenv FORCE
+	@mkdir -p bin
+	@cmp -s $< $@ || cp $< $@
+
+$(B)/cuenv: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -o $@ $(OBJS) $(ALL_LDFLAGS) $(DEP_LIBS)
+
+$(B)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEP_CFLAGS) -c -o $@ $<
+
+$(B)/bundle.c: $(BUNDLE_FILES) $(B)/embed
+	$(call msg,EMBED,$@)
+	$(Q)$(B)/embed $@ manifests $(patsubst manifests/%,%,$(BUNDLE_FILES))
+
+$(B)/bundle.o: $(B)/bundle.c src/bundle.h
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c tests/unit/helpers.h $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEP_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) \
+		$(ALL_LDFLAGS) $(DEP_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)FLAVOR=$(FLAVOR) FUZZ_TIME=$(FUZZ_TIME) tests/run-tests.sh $(UNIT_BINS)
+
+check-unit: all $(UNIT_BINS)
+	$(Q)FLAVOR=$(FLAVOR) tests/run-tests.sh --only-unit $(UNIT_BINS)
+
+check-bats: all
+	$(Q)FLAVOR=$(FLAVOR) tests/run-tests.sh --only-bats
+
+FUZZERS := fuzz_manifest fuzz_spec
+FUZZ_B := build/fuzz
+FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
+fuzz: $(FUZZERS:%=$(FUZZ_B)/%)
+	@for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_B)/corpus-$$f; \
+		$(FUZZ_B)/$$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+			$(FUZZ_B)/corpus-$$f tests/fuzz/corpus/$${f#fuzz_} || exit 1; \
+	done
+
+$(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_SRCS) $(B)/bundle.c
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Isrc $(DEP_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SRCS) $(B)/bundle.c $(DEP_LIBS)
+
+demo: all
+	$(Q)tests/demo.sh
+
+bench: all
+	$(Q)tests/bench.sh
+
+completions: all
+	bin/cuenv completion bash > completions/cuenv.bash
+	bin/cuenv completion zsh > completions/_cuenv
+	bin/cuenv completion fish > completions/cuenv.fish
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 bin/cuenv $(DESTDIR)$(PREFIX)/bin/cuenv
+	install -m 644 completions/cuenv.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cuenv
+	install -m 644 completions/_cuenv $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cuenv
+	install -m 644 completions/cuenv.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cuenv.fish
+
+format-check:
+	clang-format --dry-run -Werror src/*.c src/*.h
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Isrc src
+
+clean:
+	rm -rf build bin
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,31 @@
+/*
+ * banned.h - functions that are too easy to misuse.
+ *
+ * Included last by every .c file of cuenv; a use of one of these fails the
+ * build with a name that says why.
+ */
+#ifndef CUENV_BANNED_H
+#define CUENV_BANNED_H
+
+#define BANNED(func) sorry_##func##_is_a_banned_function
+
+#undef strcpy
+#define strcpy(x, y) BANNED(strcpy)
+#undef strcat
+#define strcat(x, y) BANNED(strcat)
+#undef strncpy
+#define strncpy(x, y, n) BANNED(strncpy)
+#undef strncat
+#define strncat(x, y, n) BANNED(strncat)
+#undef sprintf
+#define sprintf(...) BANNED(sprintf)
+#undef vsprintf
+#define vsprintf(...) BANNED(vsprintf)
+#undef gets
+#define gets(x) BANNED(gets)
+#undef strtok
+#define strtok(x, y) BANNED(strtok)
+#undef atoi
+#define atoi(x) BANNED(atoi)
+
+#endif

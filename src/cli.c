@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/* The explicit command table, usage texts and the set-up commands share. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "out.h"
+#include "paths.h"
+#include "platform.h"
+#include "xalloc.h"
+#include "banned.h"
+
+#define SOURCE_HELP \
+	"The source is NVIDIA's (https://developer.download.nvidia.com/compute) unless\n" \
+	"CUENV_MIRROR or 'mirror = URL' in the config file names another one.\n"
+
+const struct cmd cli_commands[] = {
+	{ "resolve", "show the exact CUDA and cuDNN archives a spec stands for",
+	  "usage: cuenv resolve SPEC [--profile P] [--platform P] [--json]\n"
+	  "\n"
+	  "Resolve SPEC against the source's catalogue and print the chosen releases\n"
+	  "and every archive of the profile with its version and size.\n"
+	  "\n"
+	  "SPEC:  12 | 12.4 | 12.4.1 | latest, optionally followed by\n"
+	  "       +cudnn9 | +cudnn9.1 | +cudnn9.1.1 | +cudnn>=9.3 | +cudnn\n"
+	  "\n"
+	  "  --profile P    runtime, devel (default) or full\n"
+	  "  --platform P   linux-x86_64, linux-sbsa, linux-aarch64 (Jetson) or\n"
+	  "                 linux-ppc64le; default: this machine (CUENV_PLATFORM)\n"
+	  "  --json         one JSON object on stdout\n"
+	  "\n" SOURCE_HELP,
+	  cmd_resolve, "--profile --platform --json --help", NULL },
+	{ "ls-remote", "list the CUDA and cuDNN releases of the source",
+	  "usage: cuenv ls-remote [cuda|cudnn] [--platform P] [--json]\n"
+	  "\n"
+	  "List the labels the source offers, oldest first, with release dates. For\n"
+	  "cuDNN, also the CUDA majors each release has builds for on the platform.\n"
+	  "\n"
+	  "  --platform P   as for 'cuenv resolve'\n"
+	  "  --json         one JSON object on stdout\n"
+	  "\n" SOURCE_HELP,
+	  cmd_ls_remote, "--platform --json --help", "cuda cudnn" },
+	{ "update", "refresh the catalogue from the source",
+	  "usage: cuenv update [--quiet]\n"
+	  "\n"
+	  "Fetch the source's directory listings and every manifest they name into\n"
+	  "the cache ($CUENV_CACHE/catalogue). Each manifest is validated before it\n"
+	  "is kept; a bad one fails the update and the previous catalogue stays.\n"
+	  "\n" SOURCE_HELP,
+	  cmd_update, "--quiet --help", NULL },
+	{ "completion", "print shell completion code",
+	  "usage: cuenv completion bash|zsh|fish\n"
+	  "\n"
+	  "Print the completion script for a shell, generated from the command table.\n"
+	  "  bash: source <(cuenv completion bash)\n"
+	  "  zsh:  cuenv completion zsh > \"${fpath[1]}/_cuenv\"\n"
+	  "  fish: cuenv completion fish > ~/.config/fish/completions/cuenv.fish\n",
+	  cmd_completion, "--help", "bash zsh fish" },
+	{ "help", "show help for cuenv or one of its commands",
+	  "usage: cuenv help [COMMAND]\n", cmd_help, "--help", "@commands" },
+};
+
+const unsigned cli_nr_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);
+
+const struct cmd *cli_find(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < cli_nr_commands; i++) {
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	}
+	return NULL;
+}
+
+int cli_usage(const struct cmd *c)
+{
+	fputs(c->usage, stdout);
+	return 0;
+}
+
+int cli_bad_usage(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	out_error("%s", msg);
+	out_hint("see 'cuenv %s --help'", cmd);
+	return 2;
+}
+
+int cli_fail(int rc, const char *msg)
+{
+	out_error("%s", msg && *msg ? msg : cue_strerror(rc));
+	return cue_exit_code(rc);
+}
+
+int cli_ctx_open(struct cli_ctx *x, const char *platform, const char *profile, unsigned flags)
+{
+	char err[512] = "";
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	x->cache = paths_cache();
+	rc = config_load(&x->cfg, err, sizeof(err));
+	if (rc < 0)
+		return cli_fail(rc, err);
+	if (!platform)
+		platform = x->cfg.platform;
+	if (!platform && !(platform = platform_detect())) {
+		out_error("this machine is not one NVIDIA ships Linux archives for");
+		out_hint("set CUENV_PLATFORM to one of %s", platform_list());
+		return 1;
+	}
+	if (!platform_known(platform)) {
+		out_error("unknown platform '%s' (known: %s)", platform, platform_list());
+		return 2;
+	}
+	x->platform = platform;
+	if (!profile)
+		profile = x->cfg.profile ? x->cfg.profile : "devel";
+	if (resolve_profile_parse(profile, &x->profile) < 0) {
+		out_error("unknown profile '%s' (known: runtime, devel, full)", profile);
+		return 2;
+	}
+	rc = catalogue_open(&x->cat, x->cfg.mirror, x->cache, flags, err, sizeof(err));
+	if (rc < 0)
+		return cli_fail(rc, err);
+	return 0;
+}
+
+void cli_ctx_release(struct cli_ctx *x)
+{
+	catalogue_release(&x->cat);
+	config_release(&x->cfg);
+	free(x->cache);
+}

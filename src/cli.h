@@ -1,0 +1,63 @@
+/*
+ * cli.h - the command table and what commands share.
+ *
+ * Each command lives in cmd_<name>.c with one entry point; main.c holds the
+ * explicit table. A command parses its own options (getopt_long with a
+ * leading '+'), calls modules, prints results on stdout and errors on
+ * stderr through out.h, and returns an exit status of DESIGN.md.
+ */
+#ifndef CUENV_CLI_H
+#define CUENV_CLI_H
+
+#include <stdbool.h>
+
+#include "catalogue.h"
+#include "config.h"
+#include "resolve.h"
+
+struct cmd {
+	const char *name;
+	const char *summary;
+	const char *usage;	/* full help text, starting with "usage: " */
+	int (*run)(int argc, char **argv);
+	const char *options;	/* for completions: space-separated long options */
+	const char *args;	/* for completions: words for the first argument */
+};
+
+extern const struct cmd cli_commands[];
+extern const unsigned cli_nr_commands;
+
+int cmd_resolve(int argc, char **argv);
+int cmd_ls_remote(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+/* The row for name, or NULL. */
+const struct cmd *cli_find(const char *name);
+/* Print a command's usage to stdout (on --help) and return 0. */
+int cli_usage(const struct cmd *c);
+/* One-line error for a bad option or argument of a command; returns 2. */
+int cli_bad_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What most commands need: settings, the source's catalogue, platform, profile. */
+struct cli_ctx {
+	struct config cfg;
+	struct catalogue cat;
+	const char *platform;
+	enum resolve_profile profile;
+	char *cache;
+};
+
+/*
+ * Load settings, then apply --platform and --profile (NULL when not given),
+ * and open the catalogue with catalogue flags. Prints the error and returns
+ * its exit status, or 0.
+ */
+int cli_ctx_open(struct cli_ctx *x, const char *platform, const char *profile, unsigned flags);
+void cli_ctx_release(struct cli_ctx *x);
+
+/* Print "cuenv: error: <msg>" for rc and return its exit status. */
+int cli_fail(int rc, const char *msg);
+
+#endif

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/* CUENV_ROOT, CUENV_CACHE and the config file, with XDG fallbacks. */
+#include "paths.h"
+
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+#include "banned.h"
+
+static const char *home(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && *h == '/')
+		return h;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_dir ? pw->pw_dir : "/";
+}
+
+static char *absolute(const char *p)
+{
+	char cwd[PATH_MAX];
+
+	if (*p == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(p);
+	return xasprintf("%s/%s", cwd, p);
+}
+
+static char *pick(const char *own, const char *xdg, const char *fallback, const char *leaf)
+{
+	const char *v = getenv(own);
+
+	if (v && *v)
+		return absolute(v);
+	v = getenv(xdg);
+	if (v && *v == '/')
+		return xasprintf("%s/%s", v, leaf);
+	return xasprintf("%s/%s/%s", home(), fallback, leaf);
+}
+
+char *paths_root(void)
+{
+	return pick("CUENV_ROOT", "XDG_DATA_HOME", ".local/share", "cuenv");
+}
+
+char *paths_cache(void)
+{
+	return pick("CUENV_CACHE", "XDG_CACHE_HOME", ".cache", "cuenv");
+}
+
+char *paths_config_file(void)
+{
+	return pick("CUENV_CONFIG", "XDG_CONFIG_HOME", ".config", "cuenv/config");
+}

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: MIT
+/* Spec grammar, pairing and profiles: pure functions over the catalogue. */
+#include "resolve.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "platform.h"
+#include "verify.h"
+#include "xalloc.h"
+#include "banned.h"
+
+/* ---- spec grammar ---- */
+
+static int bad_spec(char *err, size_t errlen, const char *s, const char *why)
+{
+	snprintf(err, errlen, "invalid spec '%.*s': %s", SPEC_MAX_LEN, s, why);
+	return -CUE_ESPEC;
+}
+
+static int parse_cudnn(const char *s, const char *part, struct spec *out, char *err,
+		       size_t errlen)
+{
+	if (!*part) {
+		out->cudnn_op = SPEC_CUDNN_ANY;
+		return 0;
+	}
+	if (!strncmp(part, ">=", 2)) {
+		out->cudnn_op = SPEC_CUDNN_MIN;
+		if (version_parse(part + 2, &out->cudnn) < 0 || out->cudnn.nr > 3)
+			return bad_spec(err, errlen, s,
+					"expected a cuDNN version after '>=', such as >=9.3");
+		return 0;
+	}
+	out->cudnn_op = SPEC_CUDNN_PREFIX;
+	if (version_parse(part, &out->cudnn) < 0 || out->cudnn.nr > 3)
+		return bad_spec(err, errlen, s,
+				"expected a cuDNN version such as cudnn9, cudnn9.1 or cudnn>=9.3");
+	return 0;
+}
+
+int resolve_spec_parse(const char *s, struct spec *out, char *err, size_t errlen)
+{
+	const char *plus;
+	size_t n = strlen(s);
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return bad_spec(err, errlen, s, "empty");
+	if (n > SPEC_MAX_LEN)
+		return bad_spec(err, errlen, s, "longer than 64 characters");
+	plus = strchr(s, '+');
+	n = plus ? (size_t)(plus - s) : n;
+	if (n == 6 && !strncmp(s, "latest", 6))
+		out->latest = true;
+	else if (version_parsen(s, n, &out->cuda) < 0 || out->cuda.nr > 3)
+		return bad_spec(err, errlen, s,
+				"expected a CUDA version such as 12, 12.4 or 12.4.1, or 'latest'");
+	if (!plus)
+		return 0;
+	if (strncmp(plus + 1, "cudnn", 5))
+		return bad_spec(err, errlen, s, "expected '+cudnn' after the CUDA version");
+	return parse_cudnn(s, plus + 6, out, err, errlen);
+}
+
+/* ---- profiles ---- */
+
+static const char *const profile_names[] = { "runtime", "devel", "full" };
+
+/* Shared libraries a program needs at run time. */
+static const char *const cuda_runtime[] = {
+	"cuda_cudart", "cuda_nvrtc", "libcublas", "libcufft", "libcurand", "libcusolver",
+	"libcusparse", "libnpp", "libnvjitlink", "libnvjpeg", "libnvfatbin", "cuda_nvtx",
+	"cuda_cupti", NULL,
+};
+
+/*
+ * Compiler, headers, static libraries, small tools. cuda_crt, libnvvm,
+ * libnvptxcompiler and cuda_culibos exist from 13.0 on, where NVIDIA split
+ * them out of cuda_nvcc; nvcc does not work without them.
+ */
+static const char *const cuda_devel[] = {
+	"cuda_nvcc", "cuda_cccl", "cuda_cuobjdump", "cuda_nvdisasm", "cuda_nvprune",
+	"cuda_cuxxfilt", "cuda_profiler_api", "cuda_nvml_dev", "cuda_sanitizer_api",
+	"cuda_opencl", "libcufile", "cuda_crt", "libnvvm", "libnvptxcompiler", "cuda_culibos",
+	NULL,
+};
+
+/*
+ * Never installed: driver pieces would shadow the kernel-matched driver,
+ * the rest is data-centre plumbing. cuda_compat (forward compatibility) is
+ * opt-in only.
+ */
+static const char *const never[] = {
+	"nvidia_driver", "fabricmanager", "imex", "libnvidia_nscq", "nvidia_fs", "libnvsdm",
+	"mft", "mft_autocomplete", "mft_oem", "nvlsm", "collectx_bringup", "driver_assistant",
+	"cuda_compat", NULL,
+};
+
+static bool in_list(const char *const *list, const char *key)
+{
+	for (; *list; list++) {
+		if (!strcmp(*list, key))
+			return true;
+	}
+	return false;
+}
+
+int resolve_profile_parse(const char *name, enum resolve_profile *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(profile_names) / sizeof(profile_names[0]); i++) {
+		if (!strcmp(name, profile_names[i])) {
+			*out = (enum resolve_profile)i;
+			return 0;
+		}
+	}
+	return -CUE_EUSAGE;
+}
+
+const char *resolve_profile_name(enum resolve_profile p)
+{
+	return profile_names[p];
+}
+
+bool resolve_profile_wants(enum resolve_profile p, enum manifest_product product,
+			   const char *key)
+{
+	if (product == MANIFEST_CUDNN) {
+		/* cudnn_jit is another build of the same library, not an addition. */
+		if (!strcmp(key, "cudnn"))
+			return true;
+		return p == PROFILE_FULL && !strcmp(key, "cudnn_samples");
+	}
+	if (in_list(never, key))
+		return false;
+	if (in_list(cuda_runtime, key))
+		return true;
+	if (p == PROFILE_RUNTIME)
+		return false;
+	return p == PROFILE_FULL || in_list(cuda_devel, key);
+}
+
+/* ---- helpers ---- */
+
+struct ctx {
+	struct catalogue *c;
+	const struct spec *spec;
+	const char *text;
+	const char *platform;
+	enum resolve_profile profile;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct ctx *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(struct ctx *x, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->err, x->errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static const char *vstr(const struct version *v, char *dst, size_t len)
+{
+	return version_str(v, dst, len);
+}
+
+/* The archive a profile would take from a component on this platform. */
+static const struct manifest_archive *pick_archive(const struct manifest_component *comp,
+						   const char *platform, const char *variant)
+{
+	const struct manifest_archive *a = manifest_archive(comp, platform, variant);
+
+	/* cuDNN 9 ships its samples once, as platform "source". */
+	if (!a && !strcmp(comp->key, "cudnn_samples"))
+		a = manifest_archive(comp, "source", NULL);
+	return a;
+}
+
+static bool cuda_has_platform(const struct manifest *m, const char *platform,
+			      enum resolve_profile profile)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_components; i++) {
+		const struct manifest_component *comp = &m->components[i];
+
+		if (resolve_profile_wants(profile, MANIFEST_CUDA, comp->key) &&
+		    manifest_archive(comp, platform, NULL))
+			return true;
+	}
+	return false;
+}
+
+static bool cudnn_has_build(const struct manifest *m, const char *platform, const char *variant)
+{
+	const struct manifest_component *comp = manifest_component(m, "cudnn");
+
+	return comp && manifest_archive(comp, platform, variant);
+}
+
+static bool cudnn_matches(const struct spec *s, const struct version *label)
+{
+	switch (s->cudnn_op) {
+	case SPEC_CUDNN_ANY:
+		return true;
+	case SPEC_CUDNN_PREFIX:
+		return version_has_prefix(label, &s->cudnn);
+	case SPEC_CUDNN_MIN:
+		return label->part[0] == s->cudnn.part[0] && version_cmp(label, &s->cudnn) >= 0;
+	default:
+		return false;
+	}
+}
+
+/* Text of the cuDNN part of a spec, for messages: "9.10", ">=9.3", "any". */
+static const char *cudnn_text(const struct spec *s, char *dst, size_t len)
+{
+	char v[64];
+
+	vstr(&s->cudnn, v, sizeof(v));
+	if (s->cudnn_op == SPEC_CUDNN_ANY)
+		snprintf(dst, len, "(any release)");
+	else
+		snprintf(dst, len, "%s%s", s->cudnn_op == SPEC_CUDNN_MIN ? ">=" : "", v);
+	return dst;
+}
+
+/* "0-6,8" for CUDA 12 -> "12.0-12.6, 12.8" */
+static void minors_text(const char *text, unsigned major, struct buf *out)
+{
+	const char *s = text;
+
+	while (*s) {
+		char *end;
+		unsigned long lo = strtoul(s, &end, 10);
+
+		buf_addf(out, "%u.%lu", major, lo);
+		s = end;
+		if (*s == '-') {
+			unsigned long hi = strtoul(s + 1, &end, 10);
+
+			buf_addf(out, "-%u.%lu", major, hi);
+			s = end;
+		}
+		if (*s == ',') {
+			buf_adds(out, ", ");
+			s++;
+		}
+	}
+}
+
+struct pick {
+	struct catalogue_entry *e;
+	const struct manifest *m;
+	enum support_answer listed;
+	const struct support_cudnn *row;
+};
+
+struct cudnn_search {
+	struct pick best;	/* newest listed (or unknown) candidate */
+	struct pick newest;	/* newest candidate */
+	size_t matching;	/* releases matching the spec, built or not */
+};
+
+static int search_cudnn(struct ctx *x, const struct version *cuda, const char *variant,
+			struct cudnn_search *r)
+{
+	struct catalogue *c = x->c;
+	size_t i;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	for (i = c->nr[MANIFEST_CUDNN]; i-- > 0;) {
+		struct catalogue_entry *e = &c->entries[MANIFEST_CUDNN][i];
+		struct pick p = { e, NULL, SUPPORT_UNKNOWN, NULL };
+
+		if (!cudnn_matches(x->spec, &e->version))
+			continue;
+		r->matching++;
+		rc = catalogue_manifest(c, e, &p.m, x->err, x->errlen);
+		if (rc < 0)
+			return rc;
+		if (!cudnn_has_build(p.m, x->platform, variant))
+			continue;
+		p.listed = support_cudnn_lists(&c->support, &e->version, cuda->part[0],
+					       cuda->nr > 1 ? cuda->part[1] : 0, &p.row);
+		if (!r->newest.e)
+			r->newest = p;
+		if (!r->best.e && p.listed != SUPPORT_NO) {
+			r->best = p;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The releases of product p that satisfy ok(), nearest to the span of
+ * entries [lo, hi] (indices into the sorted list): the last one before it
+ * and the first one after it. Writes "a or b" / "a" / "" into out.
+ */
+typedef bool entry_ok_fn(struct ctx *x, struct catalogue_entry *e, const void *arg);
+
+static void nearest(struct ctx *x, enum manifest_product p, size_t lo, size_t hi,
+		    entry_ok_fn *ok, const void *arg, struct buf *out)
+{
+	struct catalogue_entry *v = x->c->entries[p];
+	size_t n = x->c->nr[p], i;
+	const char *before = NULL, *after = NULL;
+
+	for (i = lo; i-- > 0;) {
+		if (ok(x, &v[i], arg)) {
+			before = v[i].label;
+			break;
+		}
+	}
+	for (i = hi + 1; i < n; i++) {
+		if (ok(x, &v[i], arg)) {
+			after = v[i].label;
+			break;
+		}
+	}
+	if (before)
+		buf_adds(out, before);
+	if (before && after)
+		buf_adds(out, " or ");
+	if (after)
+		buf_adds(out, after);
+}
+
+static bool any_entry(struct ctx *x, struct catalogue_entry *e, const void *arg)
+{
+	(void)x;
+	(void)e;
+	(void)arg;
+	return true;
+}
+
+static bool cuda_on_platform(struct ctx *x, struct catalogue_entry *e, const void *arg)
+{
+	const struct manifest *m;
+	char err[256];
+
+	(void)arg;
+	return catalogue_manifest(x->c, e, &m, err, sizeof(err)) == 0 &&
+	       cuda_has_platform(m, x->platform, x->profile);
+}
+
+static bool cudnn_built_for(struct ctx *x, struct catalogue_entry *e, const void *variant)
+{
+	const struct manifest *m;
+	char err[256];
+
+	return catalogue_manifest(x->c, e, &m, err, sizeof(err)) == 0 &&
+	       cudnn_has_build(m, x->platform, variant);
+}
+
+/* Indices of the first and last entries for which match() holds; false if none. */
+static bool span(struct ctx *x, enum manifest_product p, size_t *lo, size_t *hi)
+{
+	size_t i;
+	bool found = false;
+
+	for (i = 0; i < x->c->nr[p]; i++) {
+		struct catalogue_entry *e = &x->c->entries[p][i];
+		bool m = p == MANIFEST_CUDA ? (x->spec->latest || version_has_prefix(&e->version, &x->spec->cuda))
+					    : cudnn_matches(x->spec, &e->version);
+
+		if (!m)
+			continue;
+		if (!found)
+			*lo = i;
+		*hi = i;
+		found = true;
+	}
+	return found;
+}
+
+static int no_cuda_match(struct ctx *x)
+{
+	struct buf near = BUF_INIT;
+	char v[64];
+	size_t lo = 0, hi = 0, i;
+	int rc;
+
+	vstr(&x->spec->cuda, v, sizeof(v));
+	if (!span(x, MANIFEST_CUDA, &lo, &hi)) {
+		/* Place the missing version among the labels to name its neighbours. */
+		for (i = 0; i < x->c->nr[MANIFEST_CUDA] &&
+			    version_cmp(&x->c->entries[MANIFEST_CUDA][i].version, &x->spec->cuda) < 0;
+		     i++)
+			;
+		nearest(x, MANIFEST_CUDA, i, i - 1, any_entry, NULL, &near);
+		rc = fail(x, -CUE_ENOMATCH, "no CUDA release matches '%s'%s%s%s", v,
+			  near.len ? " (nearest: " : "", near.s, near.len ? ")" : "");
+	} else {
+		nearest(x, MANIFEST_CUDA, lo, hi, cuda_on_platform, NULL, &near);
+		rc = fail(x, -CUE_EPLATFORM, "CUDA %s has no archives for %s (%s)%s%s", 
+			  x->spec->latest ? "(any release)" : v, x->platform,
+			  platform_describe(x->platform), near.len ? "; nearest with some: " : "",
+			  near.s);
+	}
+	buf_release(&near);
+	return rc;
+}
+
+static int no_cudnn_match(struct ctx *x, const struct catalogue_entry *cuda, const char *variant)
+{
+	struct buf near = BUF_INIT;
+	char t[80];
+	size_t lo = 0, hi = 0, i;
+	int rc;
+
+	cudnn_text(x->spec, t, sizeof(t));
+	if (!span(x, MANIFEST_CUDNN, &lo, &hi)) {
+		for (i = 0; i < x->c->nr[MANIFEST_CUDNN] &&
+			    version_cmp(&x->c->entries[MANIFEST_CUDNN][i].version, &x->spec->cudnn) < 0;
+		     i++)
+			;
+		nearest(x, MANIFEST_CUDNN, i, i - 1, any_entry, NULL, &near);
+		rc = fail(x, -CUE_ENOMATCH, "no cuDNN release matches '%s'%s%s%s", t,
+			  near.len ? " (nearest: " : "", near.s, near.len ? ")" : "");
+	} else {
+		const char *newest = NULL;
+
+		nearest(x, MANIFEST_CUDNN, lo, hi, cudnn_built_for, variant, &near);
+		for (i = x->c->nr[MANIFEST_CUDNN]; i-- > 0 && !newest;) {
+			if (cudnn_built_for(x, &x->c->entries[MANIFEST_CUDNN][i], variant))
+				newest = x->c->entries[MANIFEST_CUDNN][i].label;
+		}
+		rc = fail(x, -CUE_ENOMATCH, "cuDNN %s has no build for CUDA %u on %s%s%s%s%s",
+			  t, (unsigned)cuda->version.part[0], x->platform,
+			  near.len ? "; nearest with one: " : "", near.s,
+			  newest && !strstr(near.s, newest) ? ", newest: " : "",
+			  newest && !strstr(near.s, newest) ? newest : "");
+	}
+	buf_release(&near);
+	return rc;
+}
+
+/* ---- the plan ---- */
+
+static void warn(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(struct plan *p, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	p->warnings = xrealloc(p->warnings, (p->nr_warnings + 1) * sizeof(*p->warnings));
+	p->warnings[p->nr_warnings++] = buf_detach(&b);
+}
+
+static void set_release(struct plan_release *r, const struct catalogue_entry *e,
+			const struct manifest *m, const char *version)
+{
+	r->label = xstrdup(e->label);
+	r->version = xstrdup(version);
+	r->release_date = xstrdup(m->release_date);
+	verify_sha256_buf(e->data, e->len, r->manifest_sha256);
+}
+
+static void add_components(struct ctx *x, struct plan *p, enum manifest_product product,
+			   const struct manifest *m, const char *variant)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_components; i++) {
+		const struct manifest_component *comp = &m->components[i];
+		const struct manifest_archive *a;
+		struct plan_component *pc;
+
+		if (!resolve_profile_wants(p->profile, product, comp->key))
+			continue;
+		a = pick_archive(comp, x->platform, variant);
+		if (!a)
+			continue;
+		p->components = xrealloc(p->components, (p->nr_components + 1) * sizeof(*pc));
+		pc = &p->components[p->nr_components++];
+		pc->product = product;
+		pc->name = xstrdup(comp->key);
+		pc->version = xstrdup(comp->version);
+		pc->relative_path = xstrdup(a->relative_path);
+		pc->url = catalogue_url(x->c, product, a->relative_path);
+		memcpy(pc->sha256, a->sha256, sizeof(pc->sha256));
+		pc->size = a->size;
+		p->download_size += a->size;
+	}
+}
+
+static void set_driver(struct ctx *x, struct plan *p, const struct catalogue_entry *e,
+		       const struct manifest *m)
+{
+	static const char *const mvc[] = { [11] = "450.80.02", [12] = "525.60.13", [13] = "580.65.06" };
+	const struct support_cuda *row = support_cuda(&x->c->support, &e->version);
+	const struct manifest_component *drv = manifest_component(m, "nvidia_driver");
+	unsigned major = e->version.part[0];
+
+	if (row) {
+		snprintf(p->driver_min, sizeof(p->driver_min), "%s", row->driver_min);
+		snprintf(p->driver_mvc_min, sizeof(p->driver_mvc_min), "%s", row->mvc_min);
+		p->driver_source = strcmp(row->source, "table") ? "bundled" : "table";
+		return;
+	}
+	/* A label newer than support.txt: the driver NVIDIA bundles with it is a safe floor. */
+	if (drv)
+		snprintf(p->driver_min, sizeof(p->driver_min), "%s", drv->version);
+	if (major < sizeof(mvc) / sizeof(mvc[0]) && mvc[major])
+		snprintf(p->driver_mvc_min, sizeof(p->driver_mvc_min), "%s", mvc[major]);
+	p->driver_source = "manifest";
+}
+
+static void warn_unlisted(struct plan *p, const struct pick *k, const struct version *cuda)
+{
+	struct buf list = BUF_INIT;
+
+	minors_text(k->row->minors_text, k->row->cuda_major, &list);
+	warn(p, "cuDNN %s lists CUDA %s for its cuda%u build; %u.%u is outside NVIDIA's support list",
+	     k->e->label, list.s, k->row->cuda_major, (unsigned)cuda->part[0],
+	     (unsigned)cuda->part[1]);
+	buf_release(&list);
+}
+
+static int build_plan(struct ctx *x, struct catalogue_entry *cuda, const struct manifest *cm,
+		      const struct pick *k, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->spec = xstrdup(x->text);
+	p->platform = xstrdup(x->platform);
+	p->profile = x->profile;
+	set_release(&p->cuda, cuda, cm, cuda->label);
+	set_driver(x, p, cuda, cm);
+	add_components(x, p, MANIFEST_CUDA, cm, NULL);
+	if (k && k->e) {
+		const struct manifest_component *comp = manifest_component(k->m, "cudnn");
+
+		p->has_cudnn = true;
+		snprintf(p->cudnn_variant, sizeof(p->cudnn_variant), "cuda%u",
+			 (unsigned)cuda->version.part[0]);
+		set_release(&p->cudnn, k->e, k->m, comp->version);
+		p->cudnn_listed = k->listed;
+		add_components(x, p, MANIFEST_CUDNN, k->m, p->cudnn_variant);
+		if (k->listed == SUPPORT_NO)
+			warn_unlisted(p, k, &cuda->version);
+	}
+	return 0;
+}
+
+int resolve(struct catalogue *c, const char *text, const struct spec *spec,
+	    const char *platform, enum resolve_profile profile, struct plan *out, char *err,
+	    size_t errlen)
+{
+	struct ctx x = { c, spec, text, platform, profile, err, errlen };
+	struct catalogue_entry *fb_cuda = NULL, *nobuild = NULL;
+	const struct manifest *fb_m = NULL;
+	struct pick fb_pick = { 0 };
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (i = c->nr[MANIFEST_CUDA]; i-- > 0;) {
+		struct catalogue_entry *e = &c->entries[MANIFEST_CUDA][i];
+		const struct manifest *m;
+		struct cudnn_search s;
+		char variant[16];
+
+		if (!spec->latest && !version_has_prefix(&e->version, &spec->cuda))
+			continue;
+		if ((rc = catalogue_manifest(c, e, &m, err, errlen)) < 0)
+			return rc;
+		if (!cuda_has_platform(m, platform, profile))
+			continue;
+		if (spec->cudnn_op == SPEC_CUDNN_NONE)
+			return build_plan(&x, e, m, NULL, out);
+		snprintf(variant, sizeof(variant), "cuda%u", (unsigned)e->version.part[0]);
+		if ((rc = search_cudnn(&x, &e->version, variant, &s)) < 0)
+			return rc;
+		if (s.best.e)
+			return build_plan(&x, e, m, &s.best, out);
+		if (!s.newest.e) {
+			if (!nobuild)
+				nobuild = e;
+			continue;
+		}
+		if (!fb_cuda) {
+			fb_cuda = e;
+			fb_m = m;
+			fb_pick = s.newest;
+		}
+		/* Only "latest" may walk down to an older CUDA for a listed pair. */
+		if (!spec->latest)
+			break;
+	}
+	if (fb_cuda)
+		return build_plan(&x, fb_cuda, fb_m, &fb_pick, out);
+	if (nobuild) {
+		char variant[16];
+
+		snprintf(variant, sizeof(variant), "cuda%u", (unsigned)nobuild->version.part[0]);
+		return no_cudnn_match(&x, nobuild, variant);
+	}
+	return no_cuda_match(&x);
+}
+
+static void release_release(struct plan_release *r)
+{
+	free(r->label);
+	free(r->version);
+	free(r->release_date);
+}
+
+void plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_components; i++) {
+		free(p->components[i].name);
+		free(p->components[i].version);
+		free(p->components[i].relative_path);
+		free(p->components[i].url);
+	}
+	free(p->components);
+	for (i = 0; i < p->nr_warnings; i++)
+		free(p->warnings[i]);
+	free(p->warnings);
+	release_release(&p->cuda);
+	release_release(&p->cudnn);
+	free(p->spec);
+	free(p->platform);
+	memset(p, 0, sizeof(*p));
+}
+
+char *plan_name(const struct plan *p)
+{
+	if (p->has_cudnn)
+		return xasprintf("cuda-%s+cudnn-%s-%s", p->cuda.label, p->cudnn.version,
+				 resolve_profile_name(p->profile));
+	return xasprintf("cuda-%s-%s", p->cuda.label, resolve_profile_name(p->profile));
+}

@@ -1,0 +1,116 @@
+/*
+ * resolve.h - from what a user types ("12.4+cudnn9") to an exact plan.
+ *
+ * Spec grammar (DESIGN.md "Resolution"):
+ *
+ *	spec  := cuda [ "+cudnn" [ cudnn ] ]
+ *	cuda  := "latest" | N | N.N | N.N.N          newest matching CUDA label
+ *	cudnn := N | N.N | N.N.N                     newest matching cuDNN label
+ *	       | ">=" N.N[.N]                        at least this, same major
+ *
+ * "+cudnn" with nothing after it takes any cuDNN release.
+ *
+ * Pairing: the cuDNN candidates are the releases that match and have a build
+ * for the CUDA label's major on the platform. The newest candidate whose
+ * support list (support.txt) includes the CUDA minor wins, a release with no
+ * known list counting as including it; when none does, the newest candidate
+ * is taken with a warning. "latest" walks down from the newest CUDA label to
+ * the first one that a matching cuDNN supports.
+ *
+ * Nothing here does I/O: the catalogue has everything in memory.
+ *
+ *	struct spec s;
+ *	struct plan p;
+ *	if (resolve_spec_parse("12.4+cudnn9", &s, err, sizeof(err)) == 0 &&
+ *	    resolve(&cat, &s, "linux-x86_64", PROFILE_DEVEL, &p, err, sizeof(err)) == 0)
+ *		... p.components[i] ...
+ *	plan_release(&p);
+ */
+#ifndef CUENV_RESOLVE_H
+#define CUENV_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalogue.h"
+#include "support.h"
+#include "version.h"
+
+#define SPEC_MAX_LEN 64
+
+enum resolve_profile { PROFILE_RUNTIME, PROFILE_DEVEL, PROFILE_FULL };
+
+enum spec_cudnn { SPEC_CUDNN_NONE, SPEC_CUDNN_ANY, SPEC_CUDNN_PREFIX, SPEC_CUDNN_MIN };
+
+struct spec {
+	bool latest;		/* "latest": cuda is empty */
+	struct version cuda;	/* a prefix */
+	enum spec_cudnn cudnn_op;
+	struct version cudnn;	/* a prefix or a minimum */
+};
+
+/*
+ * Parse s. Returns 0, or -CUE_ESPEC with "invalid spec '<s>': <why>" in err.
+ */
+int resolve_spec_parse(const char *s, struct spec *out, char *err, size_t errlen);
+
+/* Returns 0 and sets *out, or -CUE_EUSAGE for a name that is not a profile. */
+int resolve_profile_parse(const char *name, enum resolve_profile *out);
+const char *resolve_profile_name(enum resolve_profile p);
+/* Whether a profile installs a component (by manifest key) of a product. */
+bool resolve_profile_wants(enum resolve_profile p, enum manifest_product product,
+			   const char *key);
+
+struct plan_component {
+	enum manifest_product product;
+	char *name;		/* manifest key: "cuda_cudart" */
+	char *version;
+	char *relative_path;
+	char *url;
+	unsigned char sha256[32];
+	uint64_t size;
+};
+
+struct plan_release {
+	char *label;		/* "12.4.1", "9.14.0" */
+	char *version;		/* cuDNN: "9.14.0.64"; CUDA: the label */
+	char *release_date;
+	unsigned char manifest_sha256[32];
+};
+
+struct plan {
+	char *spec;
+	char *platform;
+	enum resolve_profile profile;
+	struct plan_release cuda;
+	char driver_min[24];	/* toolkit's minimum driver, "" when unknown */
+	char driver_mvc_min[24];	/* minor-version-compatibility floor, "" when unknown */
+	const char *driver_source;	/* "table", "bundled" or "manifest" */
+	bool has_cudnn;
+	struct plan_release cudnn;
+	char cudnn_variant[8];	/* "cuda12" */
+	enum support_answer cudnn_listed;
+	struct plan_component *components;
+	size_t nr_components;
+	uint64_t download_size;
+	char **warnings;
+	size_t nr_warnings;
+};
+
+/*
+ * Resolve spec (text is spec as typed, kept in the plan) on platform with a
+ * profile. Returns 0 with *out filled (free with plan_release()), or
+ * -CUE_ENOMATCH / -CUE_EPLATFORM with a message saying which constraint
+ * failed and the nearest candidates, or -CUE_EMANIFEST for a bad manifest.
+ */
+int resolve(struct catalogue *c, const char *text, const struct spec *spec,
+	    const char *platform, enum resolve_profile profile, struct plan *out, char *err,
+	    size_t errlen);
+
+void plan_release(struct plan *p);
+
+/* "cuda-12.4.1+cudnn-9.14.0.64-devel": the env's exact name. Newly allocated. */
+char *plan_name(const struct plan *p);
+
+#endif
