@@ -41,7 +41,8 @@ ifneq ($(shell $(PKG_CONFIG) --exists $(DEPS) 2>/dev/null && echo ok),ok)
 $(error missing build dependencies: run 'make deps' (Debian: libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev pkgconf))
 endif
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS))
+# libcurl is opened with dlopen by fetch.c when a transfer needs it: headers only.
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(DEPS)))
 endif
 
 ifeq ($(V),1)
@@ -75,7 +76,7 @@ deps:
 
 bin/cuenv: $(B)/cuenv FORCE
 	@mkdir -p bin
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 $(B)/cuenv: $(OBJS)
 	$(call msg,LINK,$@)

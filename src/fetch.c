@@ -2,6 +2,7 @@
 /* Transfers through libcurl: the only file that includes it. */
 #include "fetch.h"
 
+#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +38,72 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-int fetch_global_init(void)
+/*
+ * libcurl is loaded when the first transfer needs it, not at start-up: with
+ * its dependencies it is two thirds of the dynamic loader's work, and most
+ * commands (resolve, exec, env, the hook) never touch the network. The
+ * soname libcurl.so.4 has been stable since 2006.
+ */
+static struct {
+	void *dl;
+	bool ready;
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+} api;
+
+static int load_symbol(void *dst, const char *name)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -CUE_ENETWORK;
+	void *sym = dlsym(api.dl, name);
+
+	if (!sym)
+		return -1;
+	memcpy(dst, &sym, sizeof(sym));
+	return 0;
+}
+
+static int load_curl(char *err, size_t errlen)
+{
+	const char *why;
+
+	if (api.ready)
+		return 0;
+	api.dl = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!api.dl) {
+		why = dlerror();
+		snprintf(err, errlen, "cannot load libcurl.so.4: %s", why ? why : "not found");
+		return -CUE_ENETWORK;
+	}
+	if (load_symbol(&api.global_init, "curl_global_init") ||
+	    load_symbol(&api.global_cleanup, "curl_global_cleanup") ||
+	    load_symbol(&api.easy_init, "curl_easy_init") ||
+	    load_symbol(&api.easy_setopt, "curl_easy_setopt") ||
+	    load_symbol(&api.easy_perform, "curl_easy_perform") ||
+	    load_symbol(&api.easy_getinfo, "curl_easy_getinfo") ||
+	    load_symbol(&api.easy_cleanup, "curl_easy_cleanup") ||
+	    load_symbol(&api.easy_strerror, "curl_easy_strerror")) {
+		snprintf(err, errlen, "libcurl.so.4 lacks a function cuenv needs");
+		return -CUE_ENETWORK;
+	}
+	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		return -CUE_ENETWORK;
+	}
+	api.ready = true;
+	return 0;
 }
 
 void fetch_global_cleanup(void)
 {
-	curl_global_cleanup();
+	if (api.ready)
+		api.global_cleanup();
+	/* The library stays mapped: libcurl's dependencies may have atexit handlers. */
+	api.ready = false;
 }
 
 static void set_options(CURL *h, const char *url, unsigned flags, struct sink *s, char *cerr)
@@ -52,26 +111,26 @@ static void set_options(CURL *h, const char *url, unsigned flags, struct sink *s
 	const char *ca = getenv("CUENV_CA_BUNDLE");
 	const char *protos = (flags & FETCH_ALLOW_PLAIN) ? "https,http,file" : "https";
 
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protos);
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	api.easy_setopt(h, CURLOPT_URL, url);
+	api.easy_setopt(h, CURLOPT_PROTOCOLS_STR, protos);
+	api.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
 			 strncmp(url, "https:", 6) ? "https,http" : "https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	api.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	api.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	api.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+	api.easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (ca && *ca)
-		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "cuenv/" CUENV_VERSION);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+		api.easy_setopt(h, CURLOPT_CAINFO, ca);
+	api.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+	api.easy_setopt(h, CURLOPT_USERAGENT, "cuenv/" CUENV_VERSION);
+	api.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	api.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	api.easy_setopt(h, CURLOPT_WRITEDATA, s);
 }
 
 int fetch_buffer(const char *url, size_t max, unsigned flags, struct buf *out, char *err,
@@ -82,16 +141,18 @@ int fetch_buffer(const char *url, size_t max, unsigned flags, struct buf *out, c
 	long status = 0;
 	CURLcode cc;
 	CURL *h;
-	int rc = 0;
+	int rc;
 
-	h = curl_easy_init();
+	if ((rc = load_curl(err, errlen)) < 0)
+		return rc;
+	h = api.easy_init();
 	if (!h) {
 		snprintf(err, errlen, "%s: cannot set up a transfer", url);
 		return -CUE_ENETWORK;
 	}
 	set_options(h, url, flags, &s, cerr);
-	cc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cc = api.easy_perform(h);
+	api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(err, errlen, "%s: response larger than %zu bytes", url, max);
 		rc = -CUE_ESIZE;
@@ -99,11 +160,11 @@ int fetch_buffer(const char *url, size_t max, unsigned flags, struct buf *out, c
 		snprintf(err, errlen, "%s: HTTP %ld", url, status);
 		rc = -CUE_EHTTP;
 	} else if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", url, *cerr ? cerr : curl_easy_strerror(cc));
+		snprintf(err, errlen, "%s: %s", url, *cerr ? cerr : api.easy_strerror(cc));
 		rc = -CUE_ENETWORK;
 	}
 	if (rc)
 		buf_setlen(out, s.start);
-	curl_easy_cleanup(h);
+	api.easy_cleanup(h);
 	return rc;
 }

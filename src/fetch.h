@@ -25,8 +25,10 @@ enum fetch_flags {
 	FETCH_ALLOW_PLAIN = 1 << 0,	/* also http:// and file:// */
 };
 
-/* Call once from main before any transfer; returns 0 or -CUE_ENETWORK. */
-int fetch_global_init(void);
+/*
+ * libcurl is loaded (dlopen) by the first transfer, so commands that never
+ * download do not pay for it. Call fetch_global_cleanup() once before exit.
+ */
 void fetch_global_cleanup(void);
 
 /*

@@ -107,10 +107,6 @@ static int run_command(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return cli_usage(c);
 	}
-	if (fetch_global_init() < 0) {
-		out_error("cannot initialise libcurl");
-		return 1;
-	}
 	rc = c->run(argc, argv);
 	fetch_global_cleanup();
 	return rc;
