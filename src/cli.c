@@ -9,8 +9,11 @@
 
 #include "error.h"
 #include "out.h"
+#include "version.h"
+#include "xalloc.h"
 #include "paths.h"
 #include "platform.h"
+#include "store.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -19,6 +22,45 @@
 	"CUENV_MIRROR or 'mirror = URL' in the config file names another one.\n"
 
 const struct cmd cli_commands[] = {
+	{ "install", "download, verify and unpack a CUDA (+cuDNN) pair into an env",
+	  "usage: cuenv install SPEC... [--profile P] [--platform P] [--jobs N] [--quiet] [--json]\n"
+	  "\n"
+	  "Resolve each SPEC, download what the store lacks (several archives at once,\n"
+	  "SHA-256 checked as bytes arrive), unpack into the store and assemble the env\n"
+	  "prefix, then print its path. Running it again does nothing and uses no network.\n"
+	  "\n"
+	  "  --profile P    runtime, devel (default) or full\n"
+	  "  --platform P   as for 'cuenv resolve'\n"
+	  "  -j, --jobs N   downloads at once (default 6; config 'jobs', CUENV_JOBS)\n"
+	  "  -q, --quiet    print only errors\n"
+	  "  --json         print a JSON summary on stdout\n"
+	  "\n"
+	  "Ctrl-C stops cleanly: nothing half-done becomes visible, partial downloads\n"
+	  "are resumed next time. Exit status 4: network or source, 5: integrity.\n"
+	  "\n" SOURCE_HELP,
+	  cmd_install, "--profile --platform --jobs --quiet --json --help", NULL },
+	{ "list", "list installed envs, their size and the store entries they share",
+	  "usage: cuenv list [--json]\n", cmd_list, "--json --help", NULL },
+	{ "prefix", "print the prefix of an installed env",
+	  "usage: cuenv prefix SPEC [--profile P]\n"
+	  "\n"
+	  "Print the path of the newest installed env that satisfies SPEC (or has the\n"
+	  "exact name SPEC). Exit status 3 when none is installed.\n",
+	  cmd_prefix, "--profile --help", NULL },
+	{ "uninstall", "remove an installed env",
+	  "usage: cuenv uninstall SPEC [--profile P] [--all]\n"
+	  "\n"
+	  "Remove the installed env that satisfies SPEC (or has the exact name SPEC).\n"
+	  "When several do, name one exactly or pass --all. Store entries stay until\n"
+	  "'cuenv gc'.\n",
+	  cmd_uninstall, "--profile --all --help", NULL },
+	{ "gc", "remove store entries and downloads no env uses",
+	  "usage: cuenv gc [--json]\n"
+	  "\n"
+	  "Remove store entries and cached archives that no installed env uses, partial\n"
+	  "downloads and staging left by interrupted runs, and report what was freed.\n",
+	  cmd_gc, "--json --help", NULL },
+
 	{ "resolve", "show the exact CUDA and cuDNN archives a spec stands for",
 	  "usage: cuenv resolve SPEC [--profile P] [--platform P] [--json]\n"
 	  "\n"
@@ -141,4 +183,66 @@ void cli_ctx_release(struct cli_ctx *x)
 	catalogue_release(&x->cat);
 	config_release(&x->cfg);
 	free(x->cache);
+}
+
+static int newest_first(const struct store_env *a, const struct store_env *b)
+{
+	struct version x, y;
+	int c;
+
+	version_parse(a->cuda, &x);
+	version_parse(b->cuda, &y);
+	if ((c = version_cmp(&y, &x)))
+		return c;
+	if (a->cudnn && b->cudnn) {
+		version_parse(a->cudnn, &x);
+		version_parse(b->cudnn, &y);
+		if ((c = version_cmp(&y, &x)))
+			return c;
+	}
+	/* The default profile first. */
+	return (strcmp(b->profile, "devel") == 0) - (strcmp(a->profile, "devel") == 0);
+}
+
+int cli_installed(const char *cmd, const char *text, const char *profile,
+		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	char *root = paths_root(), *cache = paths_cache(), err[512];
+	struct store s;
+	struct spec spec;
+	bool by_name = false;
+	size_t i, k;
+	int rc;
+
+	*envs = NULL;
+	*match = NULL;
+	*nr = *nr_match = 0;
+	store_paths(&s, root, cache);
+	rc = store_list_envs(&s, envs, nr);
+	store_release(&s);
+	free(root);
+	free(cache);
+	if (rc < 0)
+		return cli_fail(rc, "cannot read the installed envs");
+	for (i = 0; i < *nr; i++)
+		by_name |= !strcmp((*envs)[i].name, text);
+	if (!by_name && resolve_spec_parse(text, &spec, err, sizeof(err)) < 0) {
+		out_error("%s", err);
+		out_hint("see 'cuenv %s --help'", cmd);
+		return 2;
+	}
+	*match = xcalloc(*nr ? *nr : 1, sizeof(**match));
+	for (i = 0; i < *nr; i++) {
+		const struct store_env *e = &(*envs)[i];
+
+		if (by_name ? strcmp(e->name, text) != 0
+			    : (!resolve_spec_matches(&spec, e->cuda, e->cudnn) ||
+			       (profile && strcmp(profile, e->profile))))
+			continue;
+		/* Insertion sort, newest first: the lists are short. */
+		for (k = (*nr_match)++; k > 0 && newest_first(e, &(*envs)[(*match)[k - 1]]) < 0; k--)
+			(*match)[k] = (*match)[k - 1];
+		(*match)[k] = i;
+	}
+	return 0;
 }

@@ -27,6 +27,11 @@ struct cmd {
 extern const struct cmd cli_commands[];
 extern const unsigned cli_nr_commands;
 
+int cmd_install(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_uninstall(int argc, char **argv);
+int cmd_prefix(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_ls_remote(int argc, char **argv);
 int cmd_update(int argc, char **argv);
@@ -56,6 +61,17 @@ struct cli_ctx {
  */
 int cli_ctx_open(struct cli_ctx *x, const char *platform, const char *profile, unsigned flags);
 void cli_ctx_release(struct cli_ctx *x);
+
+struct store_env;
+
+/*
+ * The installed envs that satisfy text (a spec, or an env's exact name) and
+ * profile (NULL: any). Reads $CUENV_ROOT/envs; creates nothing. Returns 0
+ * with *envs (free with store_envs_free()) and the indices of the matches,
+ * newest first, in *match (free()); or an exit status after printing why.
+ */
+int cli_installed(const char *cmd, const char *text, const char *profile,
+		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match);
 
 /* Print "cuenv: error: <msg>" for rc and return its exit status. */
 int cli_fail(int rc, const char *msg);

@@ -3,14 +3,24 @@
 #include "fetch.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "checkpoint.h"
 #include "error.h"
+#include "verify.h"
+#include "xalloc.h"
 #include "banned.h"
 
 #ifndef CUENV_VERSION
@@ -55,6 +65,15 @@ static struct {
 	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
 	void (*easy_cleanup)(CURL *);
 	const char *(*easy_strerror)(CURLcode);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned, int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
 } api;
 
 static int load_symbol(void *dst, const char *name)
@@ -86,7 +105,16 @@ static int load_curl(char *err, size_t errlen)
 	    load_symbol(&api.easy_perform, "curl_easy_perform") ||
 	    load_symbol(&api.easy_getinfo, "curl_easy_getinfo") ||
 	    load_symbol(&api.easy_cleanup, "curl_easy_cleanup") ||
-	    load_symbol(&api.easy_strerror, "curl_easy_strerror")) {
+	    load_symbol(&api.easy_strerror, "curl_easy_strerror") ||
+	    load_symbol(&api.multi_init, "curl_multi_init") ||
+	    load_symbol(&api.multi_add_handle, "curl_multi_add_handle") ||
+	    load_symbol(&api.multi_remove_handle, "curl_multi_remove_handle") ||
+	    load_symbol(&api.multi_perform, "curl_multi_perform") ||
+	    load_symbol(&api.multi_poll, "curl_multi_poll") ||
+	    load_symbol(&api.multi_info_read, "curl_multi_info_read") ||
+	    load_symbol(&api.multi_cleanup, "curl_multi_cleanup") ||
+	    load_symbol(&api.slist_append, "curl_slist_append") ||
+	    load_symbol(&api.slist_free_all, "curl_slist_free_all")) {
 		snprintf(err, errlen, "libcurl.so.4 lacks a function cuenv needs");
 		return -CUE_ENETWORK;
 	}
@@ -106,7 +134,9 @@ void fetch_global_cleanup(void)
 	api.ready = false;
 }
 
-static void set_options(CURL *h, const char *url, unsigned flags, struct sink *s, char *cerr)
+/* The settings every transfer gets (RELIABILITY.md 1.7). */
+static void common_options(CURL *h, const char *url, unsigned flags, unsigned connect_s,
+			   unsigned stall_s, char *cerr)
 {
 	const char *ca = getenv("CUENV_CA_BUNDLE");
 	const char *protos = (flags & FETCH_ALLOW_PLAIN) ? "https,http,file" : "https";
@@ -117,18 +147,26 @@ static void set_options(CURL *h, const char *url, unsigned flags, struct sink *s
 			 strncmp(url, "https:", 6) ? "https,http" : "https");
 	api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	api.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-	api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-	api.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	api.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+	api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)connect_s);
+	api.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	api.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)stall_s);
 	api.easy_setopt(h, CURLOPT_FAILONERROR, 1L);
 	api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (ca && *ca)
 		api.easy_setopt(h, CURLOPT_CAINFO, ca);
-	api.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
 	api.easy_setopt(h, CURLOPT_USERAGENT, "cuenv/" CUENV_VERSION);
 	api.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+}
+
+static void set_options(CURL *h, const char *url, unsigned flags, struct sink *s, char *cerr)
+{
+	struct fetch_opts o;
+
+	fetch_opts_default(&o);
+	common_options(h, url, flags, o.connect_s, o.stall_s, cerr);
+	api.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
 	api.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	api.easy_setopt(h, CURLOPT_WRITEDATA, s);
 }
@@ -167,4 +205,540 @@ int fetch_buffer(const char *url, size_t max, unsigned flags, struct buf *out, c
 		buf_setlen(out, s.start);
 	api.easy_cleanup(h);
 	return rc;
+}
+
+/* ---- the fetcher: many archives at once ---- */
+
+static unsigned env_uint(const char *name, unsigned def, unsigned min, unsigned max)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtoul(v, &end, 10);
+	if (*end || n < min || n > max)
+		return def;
+	return (unsigned)n;
+}
+
+void fetch_opts_default(struct fetch_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->parallel = 6;
+	o->attempts = env_uint("CUENV_RETRIES", 5, 0, 100) + 1;
+	o->backoff_ms = env_uint("CUENV_RETRY_BASE_MS", 1000, 0, 600000);
+	o->backoff_max_ms = 30000;
+	o->retry_after_max_s = env_uint("CUENV_RETRY_AFTER_MAX", 60, 0, 86400);
+	o->stall_s = env_uint("CUENV_STALL_TIMEOUT", 30, 1, 3600);
+	o->connect_s = env_uint("CUENV_CONNECT_TIMEOUT", 30, 1, 3600);
+}
+
+struct fetch_xfer {
+	struct fetcher *f;
+	struct fetch_item *it;
+	CURL *h;
+	struct curl_slist *headers;
+	int fd;
+	struct verify_sha256 *hash;
+	uint64_t offset;		/* where this attempt started */
+	long long retry_at;		/* ms; 0 when not waiting */
+	bool resumed;			/* some bytes came from an earlier attempt */
+	bool restarted;			/* already started over once after a bad digest */
+	int fail;			/* a verdict from a callback: negative code */
+	char validator[256];		/* ETag or Last-Modified, for If-Range */
+	char peek[16];			/* the body's first bytes, to recognise HTML */
+	size_t peek_len;
+	char cerr[CURL_ERROR_SIZE];
+	struct fetch_xfer *next;
+};
+
+struct fetcher {
+	CURLM *multi;
+	struct fetch_opts o;
+	struct fetch_events ev;
+	struct fetch_xfer *all;		/* every unfinished item */
+	unsigned running;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int xfail(struct fetch_xfer *x, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int xfail(struct fetch_xfer *x, int rc, const char *fmt, ...)
+{
+	char why[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(x->it->err, sizeof(x->it->err), "%s: %s", x->it->url, why);
+	x->it->rc = rc;
+	return rc;
+}
+
+/* Start the part file over: no bytes, a fresh digest. */
+static int restart_part(struct fetch_xfer *x)
+{
+	if (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0)
+		return -errno;
+	verify_sha256_free(x->hash);
+	x->hash = verify_sha256_new();
+	x->it->received = 0;
+	x->resumed = false;
+	x->peek_len = 0;
+	return 0;
+}
+
+/*
+ * Open the part file. Bytes a killed process left there are hashed again
+ * before they count (nothing on disk is trusted without its digest).
+ */
+static int open_part(struct fetch_xfer *x)
+{
+	char chunk[1 << 16];
+	struct stat st;
+	ssize_t n;
+
+	x->fd = open(x->it->part_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (x->fd < 0)
+		return xfail(x, -errno, "cannot open '%s': %s", x->it->part_path, strerror(errno));
+	x->hash = verify_sha256_new();
+	if (fstat(x->fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > x->it->size)
+		return restart_part(x) < 0 ? xfail(x, -EIO, "cannot reset a partial file") : 0;
+	while ((n = read(x->fd, chunk, sizeof(chunk))) > 0) {
+		verify_sha256_update(x->hash, chunk, (size_t)n);
+		x->it->received += (uint64_t)n;
+	}
+	x->resumed = x->it->received > 0;
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct fetch_xfer *x = ctx;
+	size_t len = size * n, k;
+	const char *names[] = { "etag:", "last-modified:" };
+
+	for (k = 0; k < 2; k++) {
+		size_t nl = strlen(names[k]);
+
+		if (len > nl && !strncasecmp(p, names[k], nl) && (k == 0 || !*x->validator)) {
+			size_t v = nl, e = len;
+
+			while (v < e && (p[v] == ' ' || p[v] == '\t'))
+				v++;
+			while (e > v && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+				e--;
+			if (e - v < sizeof(x->validator))
+				snprintf(x->validator, sizeof(x->validator), "%.*s", (int)(e - v), p + v);
+		}
+	}
+	return len;
+}
+
+static int check_length(struct fetch_xfer *x)
+{
+	curl_off_t cl = -1;
+	long status = 0;
+
+	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	api.easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (status >= 300)
+		return 0;
+	/* Fail before the body when the server announces another size than the manifest. */
+	if (cl >= 0 && (uint64_t)cl != x->it->size - x->offset)
+		return xfail(x, -CUE_ESIZE, "server announces %lld bytes, the manifest %llu",
+			     (long long)cl + (long long)x->offset,
+			     (unsigned long long)x->it->size);
+	return 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct fetch_xfer *x = ctx;
+	size_t len = size * n, off = 0;
+
+	if (x->it->received == x->offset && check_length(x) < 0) {
+		x->fail = x->it->rc;
+		return 0;
+	}
+	/* The hard cap lives here: MAXFILESIZE is not enforced in flight before curl 8.4. */
+	if (x->it->received + len > x->it->size) {
+		x->fail = xfail(x, -CUE_ESIZE, "server sent more than the manifest's %llu bytes",
+				(unsigned long long)x->it->size);
+		return 0;
+	}
+	if (x->it->received == 0 && x->peek_len == 0) {
+		x->peek_len = len < sizeof(x->peek) ? len : sizeof(x->peek);
+		memcpy(x->peek, p, x->peek_len);
+	}
+	while (off < len) {
+		ssize_t w = write(x->fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			x->fail = xfail(x, -errno, "cannot write '%s': %s", x->it->part_path,
+					strerror(errno));
+			return 0;
+		}
+		off += (size_t)w;
+	}
+	verify_sha256_update(x->hash, p, len);
+	x->it->received += len;
+	checkpoint("download-started");
+	if (x->f->ev.progress)
+		x->f->ev.progress(x->f->ev.ctx, x->it);
+	return len;
+}
+
+static int start(struct fetcher *f, struct fetch_xfer *x)
+{
+	char range[64];
+
+	x->h = api.easy_init();
+	if (!x->h)
+		return xfail(x, -CUE_ENETWORK, "cannot set up a transfer");
+	x->fail = 0;
+	x->offset = x->it->received;
+	*x->cerr = '\0';
+	common_options(x->h, x->it->url, f->o.flags, f->o.connect_s, f->o.stall_s, x->cerr);
+	api.easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->it->size);
+	api.easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
+	api.easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	api.easy_setopt(x->h, CURLOPT_HEADERFUNCTION, on_header);
+	api.easy_setopt(x->h, CURLOPT_HEADERDATA, x);
+	api.easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	if (x->offset) {
+		snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->offset);
+		api.easy_setopt(x->h, CURLOPT_RANGE, range);
+		/* If the file changed since, the server sends all of it and we start over. */
+		if (*x->validator) {
+			char *hdr = xasprintf("If-Range: %s", x->validator);
+
+			x->headers = api.slist_append(NULL, hdr);
+			free(hdr);
+			api.easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
+		}
+	}
+	api.multi_add_handle(f->multi, x->h);
+	f->running++;
+	return 0;
+}
+
+static void stop_handle(struct fetcher *f, struct fetch_xfer *x)
+{
+	if (!x->h)
+		return;
+	api.multi_remove_handle(f->multi, x->h);
+	api.easy_cleanup(x->h);
+	api.slist_free_all(x->headers);
+	x->headers = NULL;
+	x->h = NULL;
+	f->running--;
+}
+
+static void finish(struct fetcher *f, struct fetch_xfer *x)
+{
+	struct fetch_xfer **pp;
+
+	stop_handle(f, x);
+	if (x->fd >= 0) {
+		if (x->it->rc == 0 && fsync(x->fd) < 0)
+			xfail(x, -errno, "cannot write '%s': %s", x->it->part_path, strerror(errno));
+		close(x->fd);
+	}
+	/* Never keep a body that failed its size or digest check. */
+	if (x->it->rc == -CUE_ECHECKSUM || x->it->rc == -CUE_ESIZE)
+		unlink(x->it->part_path);
+	verify_sha256_free(x->hash);
+	for (pp = &f->all; *pp; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+	x->it->x = NULL;
+	if (f->ev.done)
+		f->ev.done(f->ev.ctx, x->it);
+	free(x);
+}
+
+static bool looks_like_html(const struct fetch_xfer *x)
+{
+	size_t i = 0;
+
+	while (i < x->peek_len && (x->peek[i] == ' ' || x->peek[i] == '\n' || x->peek[i] == '\r'))
+		i++;
+	return i < x->peek_len && x->peek[i] == '<';
+}
+
+/* All bytes are in: compare the digest computed as they arrived. */
+static void verify_complete(struct fetcher *f, struct fetch_xfer *x)
+{
+	unsigned char got[VERIFY_SHA256_LEN];
+	char want_hex[VERIFY_SHA256_HEX], got_hex[VERIFY_SHA256_HEX];
+
+	verify_sha256_final(x->hash, got);
+	if (!memcmp(got, x->it->sha256, sizeof(got))) {
+		checkpoint("after-verify");
+		finish(f, x);
+		return;
+	}
+	/* Bytes from before a resume may belong to an older file: start over once. */
+	if (x->resumed && !x->restarted && restart_part(x) == 0) {
+		x->restarted = true;
+		x->retry_at = now_ms();
+		return;
+	}
+	xfail(x, -CUE_ECHECKSUM, "sha256 mismatch (expected %.12s…, got %.12s…)%s",
+	      verify_hex(x->it->sha256, 32, want_hex), verify_hex(got, 32, got_hex),
+	      looks_like_html(x) ? "; the server sent an HTML page (a captive portal or an error page?)"
+				 : "");
+	finish(f, x);
+}
+
+static bool retryable(CURLcode cc, long status)
+{
+	if (cc == CURLE_HTTP_RETURNED_ERROR || status >= 400)
+		return status == 408 || status == 429 || status >= 500;
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void describe(struct fetch_xfer *x, CURLcode cc, long status)
+{
+	if (cc == CURLE_HTTP_RETURNED_ERROR || status >= 400)
+		xfail(x, -CUE_EHTTP, "HTTP %ld", status);
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		xfail(x, -CUE_ENETWORK, "stalled: below 1024 bytes/s for %u s or no connection (%s)",
+		      x->f->o.stall_s, *x->cerr ? x->cerr : "timeout");
+	else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+		xfail(x, -CUE_ENETWORK, "TLS certificate verification failed: %s",
+		      *x->cerr ? x->cerr : api.easy_strerror(cc));
+	else if (cc != CURLE_OK)
+		xfail(x, -CUE_ENETWORK, "%s (received %llu of %llu bytes)",
+		      *x->cerr ? x->cerr : api.easy_strerror(cc),
+		      (unsigned long long)x->it->received, (unsigned long long)x->it->size);
+	else
+		xfail(x, -CUE_ENETWORK, "transfer ended after %llu of %llu bytes",
+		      (unsigned long long)x->it->received, (unsigned long long)x->it->size);
+}
+
+static void schedule_retry(struct fetcher *f, struct fetch_xfer *x, long status,
+			   curl_off_t retry_after)
+{
+	unsigned delay = f->o.backoff_ms, i;
+
+	for (i = 1; i < x->it->attempts && delay < f->o.backoff_max_ms; i++)
+		delay *= 2;
+	if (delay > f->o.backoff_max_ms)
+		delay = f->o.backoff_max_ms;
+	if ((status == 429 || status == 503) && retry_after > 0) {
+		if ((unsigned long long)retry_after > f->o.retry_after_max_s) {
+			xfail(x, -CUE_EHTTP, "HTTP %ld: server asked to retry after %lld s (limit %u s)",
+			      status, (long long)retry_after, f->o.retry_after_max_s);
+			finish(f, x);
+			return;
+		}
+		delay = (unsigned)retry_after * 1000;
+	}
+	if (x->it->attempts >= f->o.attempts) {
+		finish(f, x);
+		return;
+	}
+	if (f->ev.retry)
+		f->ev.retry(f->ev.ctx, x->it, x->it->err, delay);
+	x->it->rc = 0;
+	x->retry_at = now_ms() + delay;
+}
+
+static void on_done(struct fetcher *f, struct fetch_xfer *x, CURLcode cc)
+{
+	curl_off_t retry_after = 0;
+	long status = 0;
+
+	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	api.easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
+	stop_handle(f, x);
+	if (x->fail) {
+		finish(f, x);
+		return;
+	}
+	/* The server ignored our range, or the file changed under If-Range: start over. */
+	if (cc == CURLE_RANGE_ERROR || status == 416 || (x->offset && status == 200)) {
+		if (restart_part(x) < 0 || ++x->it->attempts >= f->o.attempts) {
+			xfail(x, -CUE_ENETWORK, "cannot resume and cannot start over");
+			finish(f, x);
+			return;
+		}
+		x->retry_at = now_ms();
+		return;
+	}
+	if (cc == CURLE_OK && status < 300 && x->it->received == x->it->size) {
+		verify_complete(f, x);
+		return;
+	}
+	describe(x, cc, status);
+	x->it->attempts++;
+	if (!retryable(cc, status) && !(cc == CURLE_OK && status < 300)) {
+		finish(f, x);
+		return;
+	}
+	schedule_retry(f, x, status, retry_after);
+}
+
+int fetcher_new(struct fetcher **out, const struct fetch_opts *o, const struct fetch_events *ev,
+		char *err, size_t errlen)
+{
+	struct fetcher *f;
+	int rc;
+
+	*out = NULL;
+	if ((rc = load_curl(err, errlen)) < 0)
+		return rc;
+	f = xcalloc(1, sizeof(*f));
+	f->o = *o;
+	if (f->o.parallel == 0)
+		f->o.parallel = 1;
+	if (f->o.attempts == 0)
+		f->o.attempts = 1;
+	f->ev = *ev;
+	f->multi = api.multi_init();
+	if (!f->multi) {
+		free(f);
+		snprintf(err, errlen, "cannot set up libcurl's multi interface");
+		return -CUE_ENETWORK;
+	}
+	*out = f;
+	return 0;
+}
+
+void fetcher_add(struct fetcher *f, struct fetch_item *it)
+{
+	struct fetch_xfer *x = xcalloc(1, sizeof(*x));
+
+	x->f = f;
+	x->it = it;
+	x->fd = -1;
+	it->x = x;
+	it->rc = 0;
+	it->received = 0;
+	it->attempts = 0;
+	*it->err = '\0';
+	x->next = f->all;
+	f->all = x;
+	x->retry_at = now_ms();
+	if (open_part(x) < 0) {
+		finish(f, x);
+		return;
+	}
+}
+
+/* Start what may start; returns the ms until the next retry is due (or -1). */
+static long long start_ready(struct fetcher *f)
+{
+	long long now = now_ms(), next = -1;
+	struct fetch_xfer *x, *n;
+
+	for (x = f->all; x; x = n) {
+		n = x->next;
+		if (x->h || !x->retry_at)
+			continue;
+		if (x->retry_at > now) {
+			if (next < 0 || x->retry_at - now < next)
+				next = x->retry_at - now;
+			continue;
+		}
+		if (f->running >= f->o.parallel)
+			continue;
+		x->retry_at = 0;
+		/* A complete part file from an earlier run needs no request. */
+		if (x->it->received == x->it->size) {
+			verify_complete(f, x);
+			continue;
+		}
+		if (start(f, x) < 0)
+			finish(f, x);
+	}
+	return next;
+}
+
+static void collect(struct fetcher *f)
+{
+	CURLMsg *m;
+	int left, still;
+
+	api.multi_perform(f->multi, &still);
+	while ((m = api.multi_info_read(f->multi, &left))) {
+		struct fetch_xfer *x = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		api.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (x)
+			on_done(f, x, m->data.result);
+	}
+}
+
+size_t fetcher_run(struct fetcher *f, int timeout_ms, int extra_fd)
+{
+	struct curl_waitfd wfd = { extra_fd, CURL_WAIT_POLLIN, 0 };
+	struct fetch_xfer *x;
+	long long next;
+	size_t n = 0;
+	int numfds;
+
+	next = start_ready(f);
+	if (next >= 0 && next < timeout_ms)
+		timeout_ms = (int)next;
+	collect(f);
+	api.multi_poll(f->multi, extra_fd >= 0 ? &wfd : NULL, extra_fd >= 0 ? 1 : 0, timeout_ms,
+		       &numfds);
+	collect(f);
+	start_ready(f);
+	for (x = f->all; x; x = x->next)
+		n++;
+	return n;
+}
+
+void fetcher_free(struct fetcher *f)
+{
+	if (!f)
+		return;
+	while (f->all) {
+		struct fetch_xfer *x = f->all;
+
+		stop_handle(f, x);
+		if (x->fd >= 0)
+			close(x->fd);
+		verify_sha256_free(x->hash);
+		x->it->x = NULL;
+		f->all = x->next;
+		free(x);
+	}
+	api.multi_cleanup(f->multi);
+	free(f);
 }

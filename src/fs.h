@@ -12,6 +12,7 @@
 #ifndef CUENV_FS_H
 #define CUENV_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -28,5 +29,57 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 int fs_mkdir_p(const char *path, mode_t mode);
 /* fsync a directory so a rename in it is durable. Returns 0 or -errno. */
 int fs_fsync_dir(const char *dir);
+
+/*
+ * Remove a tree without following symlinks, making read-only directories
+ * writable first (NVIDIA ships read-only files). Missing path is success.
+ * Returns 0 or the first -errno.
+ */
+int fs_rm_rf(const char *path);
+/* The same for name relative to the directory fd dirfd. */
+int fs_rm_rf_at(int dirfd, const char *name);
+
+/* syncfs() of the file system holding fd (Linux); returns 0 or -errno. */
+int fs_syncfs(int fd);
+
+/*
+ * Swap two paths atomically (renameat2 RENAME_EXCHANGE). Returns 0, or
+ * -errno (-EINVAL or -ENOSYS where the file system cannot).
+ */
+int fs_exchange(const char *a, const char *b);
+
+/*
+ * Advisory locks with flock(2) on a file that is never deleted, so a lock
+ * dies with its process and no stale lock survives a crash.
+ *
+ *	int fd;
+ *	if (fs_lock(path, FS_LOCK_TRY, &fd) == 0) { ...; fs_unlock(fd); }
+ */
+enum fs_lock_flags {
+	FS_LOCK_TRY = 1 << 0,		/* fail with -EWOULDBLOCK instead of waiting */
+	FS_LOCK_SHARED = 1 << 1,	/* a shared (reader) lock */
+};
+/*
+ * Open (creating) path and lock it, exclusively unless FS_LOCK_SHARED.
+ * Returns 0 with *fd set, -EWOULDBLOCK when FS_LOCK_TRY finds it held,
+ * -ENOLCK when the file system has no locks, or another -errno.
+ */
+int fs_lock(const char *path, unsigned flags, int *fd);
+/* Release a lock taken with fs_lock() (fd < 0 is a no-op). */
+void fs_unlock(int fd);
+
+/*
+ * Open the directory rel below the directory fd root one component at a
+ * time, never following a symlink, creating missing ones (mode 0755) when
+ * create is set. rel "" opens root itself. Returns a new fd or -errno
+ * (-ELOOP or -ENOTDIR when a component is a symlink or a file).
+ */
+int fs_open_dir_at(int root, const char *rel, bool create);
+
+/* Copy the regular file name in sdir to a new file name in ddir with mode. */
+int fs_copy_file_at(int sdir, const char *sname, int ddir, const char *dname, mode_t mode);
+
+/* Total bytes of regular files under path, counting each inode once. */
+unsigned long long fs_du(const char *path);
 
 #endif

@@ -651,3 +651,21 @@ char *plan_name(const struct plan *p)
 				 resolve_profile_name(p->profile));
 	return xasprintf("cuda-%s-%s", p->cuda.label, resolve_profile_name(p->profile));
 }
+
+bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char *cudnn)
+{
+	struct version cv, dv;
+
+	if (version_parse(cuda, &cv) < 0)
+		return false;
+	if (!spec->latest && !version_has_prefix(&cv, &spec->cuda))
+		return false;
+	if (spec->cudnn_op == SPEC_CUDNN_NONE)
+		return cudnn == NULL;
+	if (!cudnn || version_parse(cudnn, &dv) < 0)
+		return false;
+	/* Labels have three parts; the installed version may have four (9.14.0.64). */
+	if (dv.nr > 3)
+		dv.nr = 3;
+	return cudnn_matches(spec, &dv);
+}

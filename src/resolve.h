@@ -110,6 +110,12 @@ int resolve(struct catalogue *c, const char *text, const struct spec *spec,
 
 void plan_release(struct plan *p);
 
+/*
+ * Does an installed pair (CUDA label, cuDNN version or NULL) satisfy spec?
+ * A spec without "+cudnn" matches only envs without cuDNN.
+ */
+bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char *cudnn);
+
 /* "cuda-12.4.1+cudnn-9.14.0.64-devel": the env's exact name. Newly allocated. */
 char *plan_name(const struct plan *p);
 

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+/* cuenv install: resolve, download, verify, unpack, assemble; with a live progress display. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "error.h"
+#include "fetch.h"
+#include "install.h"
+#include "out.h"
+#include "paths.h"
+#include "banned.h"
+
+#define REDRAW_MS 100
+
+struct opts {
+	const char *profile;
+	const char *platform;
+	unsigned jobs;
+	int quiet;
+	int json;
+	char **specs;
+	int nr_specs;
+};
+
+/* What the display knows about the run. */
+struct view {
+	bool tty;
+	bool quiet;
+	struct install_result *r;	/* install_plan fills its tasks before any event */
+	const struct plan *plan;
+	long long started_ms, drawn_ms;
+	unsigned lines;			/* drawn last time, to redraw in place */
+	uint64_t last_bytes;
+	long long last_ms;
+	double rate;			/* bytes/s, smoothed */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'P' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long n;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:q", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			o->profile = optarg;
+			break;
+		case 'p':
+			o->platform = optarg;
+			break;
+		case 'j':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 64)
+				return cli_bad_usage("install", "--jobs '%s' is not a number from 1 to 64",
+						     optarg);
+			o->jobs = (unsigned)n;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'J':
+			o->json = 1;
+			break;
+		default:
+			return cli_bad_usage("install", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_bad_usage("install", "no spec given");
+	o->specs = argv + optind;
+	o->nr_specs = argc - optind;
+	return 0;
+}
+
+/* ---- the display ---- */
+
+static const char *state_word(enum install_state s)
+{
+	static const char *const words[] = { "queued", "waiting", "downloading", "unpacking",
+					     "done", "reused", "failed" };
+
+	return words[s];
+}
+
+static void erase(struct view *v)
+{
+	for (; v->lines; v->lines--)
+		fputs("\033[1A\033[2K", stderr);
+}
+
+static void draw(struct view *v, bool force)
+{
+	uint64_t got = 0, total = 0;
+	long long now = now_ms();
+	char a[32], b[32], r[32];
+	size_t i, done = 0;
+
+	if (!v->tty || v->quiet || (!force && now - v->drawn_ms < REDRAW_MS))
+		return;
+	v->drawn_ms = now;
+	erase(v);
+	for (i = 0; i < v->r->nr_tasks; i++) {
+		const struct install_task *t = &v->r->tasks[i];
+
+		total += t->c.size;
+		if (t->state == INSTALL_DONE || t->state == INSTALL_REUSED ||
+		    t->state == INSTALL_UNPACKING) {
+			got += t->c.size;
+			done += t->state != INSTALL_UNPACKING;
+		} else if (t->state == INSTALL_DOWNLOADING) {
+			got += t->received;
+		}
+		if (t->state != INSTALL_DOWNLOADING && t->state != INSTALL_UNPACKING &&
+		    t->state != INSTALL_WAITING)
+			continue;
+		fprintf(stderr, "  %-22.22s %-11s %9s / %-9s\n", t->c.name, state_word(t->state),
+			out_bytes(t->state == INSTALL_DOWNLOADING ? t->received : t->c.size, a,
+				  sizeof(a)),
+			out_bytes(t->c.size, b, sizeof(b)));
+		v->lines++;
+	}
+	if (now - v->last_ms >= 500) {
+		double inst = v->last_ms ? (double)(got - v->last_bytes) * 1000.0 / (double)(now - v->last_ms)
+					 : 0;
+
+		v->rate = v->rate ? 0.7 * v->rate + 0.3 * inst : inst;
+		v->last_ms = now;
+		v->last_bytes = got;
+	}
+	fprintf(stderr, "  total: %zu/%zu archives, %s / %s, %s/s", done, v->r->nr_tasks,
+		out_bytes(got, a, sizeof(a)), out_bytes(total, b, sizeof(b)),
+		out_bytes((unsigned long long)(v->rate > 0 ? v->rate : 0), r, sizeof(r)));
+	if (v->rate > 1)
+		fprintf(stderr, ", ETA %.0f s", (double)(total - got) / v->rate);
+	fputc('\n', stderr);
+	v->lines++;
+}
+
+static void ev_state(void *ctx, const struct install_task *t)
+{
+	struct view *v = ctx;
+	char a[32];
+
+	if (!v->tty && !v->quiet && (t->state == INSTALL_DONE || t->state == INSTALL_REUSED))
+		fprintf(stderr, "%-8s %s %s (%s%s)\n",
+			t->state == INSTALL_DONE ? "unpacked" : "reused", t->c.name, t->c.version,
+			out_bytes(t->c.size, a, sizeof(a)),
+			t->state == INSTALL_DONE && t->from_cache ? ", from the cache" : "");
+	draw(v, t->state == INSTALL_DONE || t->state == INSTALL_FAILED);
+}
+
+static void ev_progress(void *ctx, const struct install_task *t)
+{
+	(void)t;
+	draw(ctx, false);
+}
+
+static void ev_warn(void *ctx, const char *msg)
+{
+	struct view *v = ctx;
+
+	if (v->quiet)
+		return;
+	erase(v);
+	out_warn("%s", msg);
+	draw(v, true);
+}
+
+/* ---- results ---- */
+
+static void print_json(const struct install_result *r, double secs)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_adds(&b, "{\"name\":");
+	buf_add_json_str(&b, r->name);
+	buf_adds(&b, ",\"prefix\":");
+	buf_add_json_str(&b, r->prefix);
+	buf_addf(&b, ",\"already_installed\":%s,\"downloaded\":%llu,\"seconds\":%.3f,\"archives\":[",
+		 r->already ? "true" : "false", (unsigned long long)r->downloaded, secs);
+	for (i = 0; i < r->nr_tasks; i++) {
+		const struct install_task *t = &r->tasks[i];
+
+		buf_addf(&b, "%s{\"name\":", i ? "," : "");
+		buf_add_json_str(&b, t->c.name);
+		buf_adds(&b, ",\"version\":");
+		buf_add_json_str(&b, t->c.version);
+		buf_adds(&b, ",\"store_entry\":");
+		buf_add_json_str(&b, t->c.entry);
+		buf_addf(&b, ",\"size\":%llu,\"state\":\"%s\"}", (unsigned long long)t->c.size,
+			 r->already ? "reused" : state_word(t->state));
+	}
+	buf_adds(&b, "]}\n");
+	fputs(b.s, stdout);
+	buf_release(&b);
+}
+
+static int install_one(struct cli_ctx *x, const struct opts *o, const char *text)
+{
+	struct install_opts io = { 0 };
+	struct install_result r;
+	struct view v = { 0 };
+	struct spec spec;
+	struct plan plan;
+	char err[1024] = "", a[32];
+	char *root = paths_root();
+	long long t0 = now_ms();
+	size_t i;
+	int rc;
+
+	if ((rc = resolve_spec_parse(text, &spec, err, sizeof(err))) < 0 ||
+	    (rc = resolve(&x->cat, text, &spec, x->platform, x->profile, &plan, err,
+			  sizeof(err))) < 0) {
+		free(root);
+		return cli_fail(rc, err);
+	}
+	for (i = 0; !o->quiet && !o->json && i < plan.nr_warnings; i++)
+		out_warn("%s", plan.warnings[i]);
+	v.tty = isatty(2) && !o->json;
+	v.quiet = o->quiet || o->json;
+	v.r = &r;
+	v.plan = &plan;
+	io.root = root;
+	io.cache = x->cache;
+	io.source = x->cat.source;
+	io.jobs = o->jobs ? o->jobs : x->cfg.jobs;
+	io.fetch_flags = strncmp(x->cat.source, "https://", 8) ? FETCH_ALLOW_PLAIN : 0;
+	io.cancel = &interrupted;
+	io.ev = (struct install_events){ &v, ev_state, ev_progress, ev_warn };
+	rc = install_plan(&plan, &io, &r, err, sizeof(err));
+	draw(&v, true);
+	erase(&v);
+	if (rc == -ECANCELED) {
+		out_error("interrupted; nothing was installed");
+		rc = 130;
+	} else if (rc < 0) {
+		rc = cli_fail(rc, err);
+	} else if (o->json) {
+		print_json(&r, (double)(now_ms() - t0) / 1000.0);
+	} else if (!o->quiet) {
+		if (r.already)
+			out_info("%s is already installed", r.name);
+		else
+			out_info("installed %s in %.1f s (%s downloaded)", r.name,
+				 (double)(now_ms() - t0) / 1000.0,
+				 out_bytes(r.downloaded, a, sizeof(a)));
+		printf("%s\n", r.prefix);
+	}
+	install_result_release(&r);
+	plan_release(&plan);
+	free(root);
+	return rc;
+}
+
+int cmd_install(int argc, char **argv)
+{
+	struct sigaction sa;
+	struct opts o = { 0 };
+	struct cli_ctx x;
+	int i, rc;
+
+	if ((rc = parse(argc, argv, &o)) != 0)
+		return rc;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (o.quiet)
+		out_set_level(OUT_QUIET);
+	rc = cli_ctx_open(&x, o.platform, o.profile, 0);
+	for (i = 0; !rc && i < o.nr_specs; i++)
+		rc = install_one(&x, &o, o.specs[i]);
+	cli_ctx_release(&x);
+	return rc;
+}

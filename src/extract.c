@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: MIT
+/* Secure streaming extraction of verified .tar.xz archives: the only user of libarchive. */
+#include "extract.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "checkpoint.h"
+#include "error.h"
+#include "fs.h"
+#include "verify.h"
+#include "xalloc.h"
+#include "banned.h"
+
+#define MAX_LINK_HOPS 40
+#define BLOCK_SIZE (256 * 1024)
+
+struct ctx {
+	int root;
+	const struct extract_limits *lim;
+	volatile sig_atomic_t *cancel;
+	struct extract_result *res;
+	uint64_t entries;
+	/* The last parent directory opened, to avoid walking the path again. */
+	char *parent_path;
+	int parent_fd;
+};
+
+static int refuse(struct ctx *x, int rc, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Names are printed escaped: a hostile name must not drive the terminal. */
+static void escape(const char *s, char *dst, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\' || c >= 0x80)
+			o += (size_t)snprintf(dst + o, len - o, "\\x%02x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+}
+
+static int refuse(struct ctx *x, int rc, const char *name, const char *fmt, ...)
+{
+	char esc[200], why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (name) {
+		escape(name, esc, sizeof(esc));
+		snprintf(x->res->err, sizeof(x->res->err), "entry '%s': %s", esc, why);
+	} else {
+		snprintf(x->res->err, sizeof(x->res->err), "%s", why);
+	}
+	return rc;
+}
+
+static bool valid_utf8(const unsigned char *s)
+{
+	while (*s) {
+		unsigned n, i;
+		unsigned long cp;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0)
+			n = 1, cp = *s & 0x1f;
+		else if ((*s & 0xf0) == 0xe0)
+			n = 2, cp = *s & 0x0f;
+		else if ((*s & 0xf8) == 0xf0)
+			n = 3, cp = *s & 0x07;
+		else
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+int extract_check_name(const char *name, const char **why)
+{
+	const char *s, *seg = name;
+	unsigned depth = 1;
+
+	if (!*name)
+		return *why = "empty name", -CUE_EUNSAFEPATH;
+	if (strlen(name) > EXTRACT_MAX_PATH)
+		return *why = "name longer than 1024 bytes", -CUE_EUNSAFEPATH;
+	if (name[0] == '/')
+		return *why = "absolute path", -CUE_EUNSAFEPATH;
+	for (s = name; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			return *why = "control character in name", -CUE_EUNSAFEPATH;
+		if (c == '\\')
+			return *why = "backslash in name", -CUE_EUNSAFEPATH;
+		if (c == '/')
+			depth++;
+	}
+	if (!valid_utf8((const unsigned char *)name))
+		return *why = "name is not valid UTF-8", -CUE_EUNSAFEPATH;
+	if (depth > EXTRACT_MAX_DEPTH)
+		return *why = "more than 64 path components", -CUE_EUNSAFEPATH;
+	for (s = name;; s++) {
+		if (*s && *s != '/')
+			continue;
+		if (s == seg)
+			return *why = "empty path component", -CUE_EUNSAFEPATH;
+		if ((s - seg == 1 && seg[0] == '.') || (s - seg == 2 && !strncmp(seg, "..", 2)))
+			return *why = "'.' or '..' component", -CUE_EUNSAFEPATH;
+		if (!*s)
+			break;
+		seg = s + 1;
+	}
+	return 0;
+}
+
+int extract_check_link(const char *link, const char *target, const char **why)
+{
+	const char *s, *seg;
+	long depth = 0;
+
+	if (!*target)
+		return *why = "empty symlink target", -CUE_EUNSAFEPATH;
+	if (strlen(target) > EXTRACT_MAX_PATH)
+		return *why = "symlink target longer than 1024 bytes", -CUE_EUNSAFEPATH;
+	if (target[0] == '/')
+		return *why = "symlink to an absolute path", -CUE_EUNSAFEPATH;
+	for (s = target; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			return *why = "control character or backslash in symlink target",
+			       -CUE_EUNSAFEPATH;
+	}
+	for (s = link; *s; s++)
+		depth += *s == '/';
+	for (seg = s = target;; s++) {
+		if (*s && *s != '/')
+			continue;
+		if (s - seg == 2 && !strncmp(seg, "..", 2))
+			depth--;
+		else if (s != seg && !(s - seg == 1 && seg[0] == '.'))
+			depth++;
+		if (depth < 0)
+			return *why = "symlink target leaves the archive", -CUE_EUNSAFEPATH;
+		if (!*s)
+			break;
+		seg = s + 1;
+	}
+	return 0;
+}
+
+static struct extract_file *record(struct ctx *x, const char *path, char type, mode_t mode)
+{
+	struct extract_result *r = x->res;
+	struct extract_file *f;
+
+	xgrow(&r->files, sizeof(*r->files), r->nr + 1, &r->alloc);
+	f = &r->files[r->nr++];
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	f->type = type;
+	f->mode = mode;
+	return f;
+}
+
+/*
+ * Open the parent directory of rel below the root, creating directories as
+ * needed, one component at a time and never following a symlink. Returns a
+ * directory fd owned by x (do not close) or -errno; *leaf points into rel.
+ */
+static int open_parent(struct ctx *x, const char *rel, const char **leaf)
+{
+	const char *slash = strrchr(rel, '/');
+	int fd;
+
+	*leaf = slash ? slash + 1 : rel;
+	if (!slash)
+		return x->root;
+	if (x->parent_path && strlen(x->parent_path) == (size_t)(slash - rel) &&
+	    !strncmp(x->parent_path, rel, (size_t)(slash - rel)))
+		return x->parent_fd;
+	free(x->parent_path);
+	x->parent_path = xstrndup(rel, (size_t)(slash - rel));
+	fd = fs_open_dir_at(x->root, x->parent_path, true);
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
+	x->parent_fd = fd < 0 ? -1 : fd;
+	if (fd < 0) {
+		free(x->parent_path);
+		x->parent_path = NULL;
+	}
+	return fd;
+}
+
+static int parent_error(struct ctx *x, const char *name, int err)
+{
+	if (err == -ELOOP || err == -ENOTDIR)
+		return refuse(x, -CUE_EUNSAFEPATH, name,
+			      "a parent directory is a symlink or a file");
+	return refuse(x, err, name, "%s", strerror(-err));
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int copy_data(struct ctx *x, struct archive *a, int fd, const char *name,
+		     struct extract_file *f)
+{
+	struct verify_sha256 *h = verify_sha256_new();
+	const void *block;
+	size_t len;
+	la_int64_t off;
+	int r, rc = 0;
+
+	while ((r = archive_read_data_block(a, &block, &len, &off)) == ARCHIVE_OK) {
+		if (x->cancel && *x->cancel) {
+			rc = -ECANCELED;
+			break;
+		}
+		/* A hole (offset jump) means sparse data: refused like sparse headers. */
+		if ((uint64_t)off != f->size) {
+			rc = refuse(x, -CUE_EUNSAFEPATH, name, "sparse file");
+			break;
+		}
+		if (x->res->bytes + len > x->lim->max_bytes) {
+			rc = refuse(x, -CUE_EUNSAFEPATH, name,
+				    "unpacked size exceeds the limit of %llu bytes",
+				    (unsigned long long)x->lim->max_bytes);
+			break;
+		}
+		if ((rc = write_all(fd, block, len)) < 0) {
+			rc = refuse(x, rc, name, "cannot write: %s", strerror(-rc));
+			break;
+		}
+		verify_sha256_update(h, block, len);
+		f->size += len;
+		x->res->bytes += len;
+	}
+	if (!rc && r != ARCHIVE_EOF)
+		rc = refuse(x, -CUE_EDATA, name, "corrupt archive data: %s",
+			    archive_error_string(a) ? archive_error_string(a) : "read error");
+	verify_sha256_final(h, f->sha256);
+	verify_sha256_free(h);
+	return rc;
+}
+
+static int do_file(struct ctx *x, struct archive *a, struct archive_entry *e, const char *rel)
+{
+	mode_t mode = (archive_entry_perm(e) & 0111) ? 0555 : 0444;
+	struct extract_file *f;
+	const char *leaf;
+	int dfd, fd, rc;
+
+	if (archive_entry_size(e) < 0 ||
+	    (uint64_t)archive_entry_size(e) > x->lim->max_bytes - x->res->bytes)
+		return refuse(x, -CUE_EUNSAFEPATH, rel,
+			      "declared size exceeds the unpacked limit of %llu bytes",
+			      (unsigned long long)x->lim->max_bytes);
+	if ((dfd = open_parent(x, rel, &leaf)) < 0)
+		return parent_error(x, rel, dfd);
+	fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return refuse(x, -CUE_EUNSAFEPATH, rel, "duplicate entry");
+	if (fd < 0)
+		return refuse(x, -errno, rel, "cannot create: %s", strerror(errno));
+	f = record(x, rel, EXTRACT_FILE, mode);
+	rc = copy_data(x, a, fd, rel, f);
+	if (!rc && fchmod(fd, mode) < 0)
+		rc = refuse(x, -errno, rel, "cannot set mode: %s", strerror(errno));
+	if (close(fd) < 0 && !rc)
+		rc = refuse(x, -errno, rel, "cannot write: %s", strerror(errno));
+	if (!rc)
+		checkpoint("mid-extract");
+	return rc;
+}
+
+static const struct extract_file *find_file(struct ctx *x, const char *path)
+{
+	size_t i;
+
+	for (i = x->res->nr; i-- > 0;) {
+		if (!strcmp(x->res->files[i].path, path))
+			return &x->res->files[i];
+	}
+	return NULL;
+}
+
+static const char *strip_top(const char *name, const char *top);
+
+static int do_hardlink(struct ctx *x, struct archive_entry *e, const char *rel, const char *top)
+{
+	const char *target = strip_top(archive_entry_hardlink(e), top), *why, *leaf;
+	const struct extract_file *t;
+	int dfd;
+
+	if (!target || !*target)
+		return refuse(x, -CUE_EUNSAFEPATH, rel, "hard link to outside the archive root");
+	if (extract_check_name(target, &why) < 0)
+		return refuse(x, -CUE_EUNSAFEPATH, rel, "hard link target: %s", why);
+	if (archive_entry_size(e) > 0)
+		return refuse(x, -CUE_EUNSAFEPATH, rel, "hard link carrying data");
+	t = find_file(x, target);
+	if (!t || t->type != EXTRACT_FILE)
+		return refuse(x, -CUE_EUNSAFEPATH, rel,
+			      "hard link to something that is not an earlier regular file");
+	if ((dfd = open_parent(x, rel, &leaf)) < 0)
+		return parent_error(x, rel, dfd);
+	if (linkat(x->root, target, dfd, leaf, 0) < 0)
+		return errno == EEXIST ? refuse(x, -CUE_EUNSAFEPATH, rel, "duplicate entry")
+				       : refuse(x, -errno, rel, "cannot link: %s", strerror(errno));
+	{
+		struct extract_file *f = record(x, rel, EXTRACT_FILE, t->mode);
+		const struct extract_file *src = find_file(x, target);
+
+		f->size = src->size;
+		memcpy(f->sha256, src->sha256, sizeof(f->sha256));
+	}
+	return 0;
+}
+
+static int do_dir(struct ctx *x, const char *rel)
+{
+	const char *leaf;
+	struct stat st;
+	int dfd;
+
+	if ((dfd = open_parent(x, rel, &leaf)) < 0)
+		return parent_error(x, rel, dfd);
+	if (mkdirat(dfd, leaf, 0755) < 0) {
+		if (errno != EEXIST)
+			return refuse(x, -errno, rel, "cannot create: %s", strerror(errno));
+		if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			return refuse(x, -CUE_EUNSAFEPATH, rel,
+				      "directory where an earlier entry is not one");
+		return 0;
+	}
+	record(x, rel, EXTRACT_DIR, 0755);
+	return 0;
+}
+
+static int do_symlink(struct ctx *x, struct archive_entry *e, const char *rel)
+{
+	const char *target = archive_entry_symlink(e), *why, *leaf;
+	struct extract_file *f;
+	int dfd;
+
+	if (!target)
+		return refuse(x, -CUE_EUNSAFEPATH, rel, "symlink without a target");
+	if (extract_check_link(rel, target, &why) < 0)
+		return refuse(x, -CUE_EUNSAFEPATH, rel, "%s", why);
+	if ((dfd = open_parent(x, rel, &leaf)) < 0)
+		return parent_error(x, rel, dfd);
+	if (symlinkat(target, dfd, leaf) < 0)
+		return errno == EEXIST ? refuse(x, -CUE_EUNSAFEPATH, rel, "duplicate entry")
+				       : refuse(x, -errno, rel, "cannot create: %s", strerror(errno));
+	f = record(x, rel, EXTRACT_LINK, 0777);
+	f->target = xstrdup(target);
+	return 0;
+}
+
+/* "./top/a/b" -> "a/b", "top/" -> "", anything outside top -> NULL. */
+static const char *strip_top(const char *name, const char *top)
+{
+	size_t n = strlen(top);
+
+	if (!name)
+		return NULL;
+	if (!strncmp(name, "./", 2))
+		name += 2;
+	if (strncmp(name, top, n))
+		return NULL;
+	if (name[n] == '\0')
+		return name + n;
+	return name[n] == '/' ? name + n + 1 : NULL;
+}
+
+/*
+ * Follow a symlink's target through the tree as the kernel would, link by
+ * link, and refuse when it climbs above the root. The lexical check at
+ * creation is not enough on its own: a chain of individually harmless links
+ * can add up to an escape.
+ */
+static int resolve_inside(struct ctx *x, const struct extract_file *f)
+{
+	char *resolved = xstrdup(f->path), *rest = xstrdup(f->target), *slash;
+	unsigned hops = 0;
+	int rc = 0;
+
+	slash = strrchr(resolved, '/');
+	*(slash ? slash : resolved) = '\0';
+	while (*rest && !rc) {
+		char *comp = rest, *next = strchr(rest, '/'), *cand, *tmp;
+		struct stat st;
+
+		if (next)
+			*next++ = '\0';
+		else
+			next = rest + strlen(rest);
+		if (!*comp || !strcmp(comp, ".")) {
+			memmove(rest, next, strlen(next) + 1);
+			continue;
+		}
+		if (!strcmp(comp, "..")) {
+			if (!*resolved) {
+				rc = refuse(x, -CUE_EUNSAFEPATH, f->path, "symlink leaves the archive");
+				break;
+			}
+			slash = strrchr(resolved, '/');
+			*(slash ? slash : resolved) = '\0';
+			memmove(rest, next, strlen(next) + 1);
+			continue;
+		}
+		cand = *resolved ? xasprintf("%s/%s", resolved, comp) : xstrdup(comp);
+		if (fstatat(x->root, cand, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			char target[EXTRACT_MAX_PATH + 1];
+			ssize_t n = readlinkat(x->root, cand, target, sizeof(target) - 1);
+
+			if (++hops > MAX_LINK_HOPS || n <= 0 || target[0] == '/') {
+				rc = refuse(x, -CUE_EUNSAFEPATH, f->path,
+					    "symlink chain loops or leaves the archive");
+			} else {
+				target[n] = '\0';
+				tmp = xasprintf("%s/%s", target, next);
+				free(rest);
+				rest = tmp;
+			}
+			free(cand);
+			continue;
+		}
+		free(resolved);
+		resolved = cand;
+		memmove(rest, next, strlen(next) + 1);
+	}
+	free(resolved);
+	free(rest);
+	return rc;
+}
+
+static int do_entry(struct ctx *x, struct archive *a, struct archive_entry *e, const char *top)
+{
+	const char *raw = archive_entry_pathname(e), *name, *why;
+	char *rel;
+	size_t n;
+	int rc;
+
+	name = strip_top(raw, top);
+	if (!name)
+		return refuse(x, -CUE_EUNSAFEPATH, raw ? raw : "(no name)",
+			      "outside the archive root '%s/'", top);
+	if (++x->entries > x->lim->max_entries)
+		return refuse(x, -CUE_EUNSAFEPATH, NULL, "archive has more than %llu entries",
+			      (unsigned long long)x->lim->max_entries);
+	if (archive_entry_sparse_count(e) > 0)
+		return refuse(x, -CUE_EUNSAFEPATH, raw, "sparse file");
+	n = strlen(name);
+	rel = xstrndup(name, n && name[n - 1] == '/' ? n - 1 : n);
+	if (!*rel) {
+		/* The top directory itself: it must be a directory, and is the root. */
+		rc = archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e)
+			     ? 0
+			     : refuse(x, -CUE_EUNSAFEPATH, raw, "archive root is not a directory");
+	} else if (extract_check_name(rel, &why) < 0) {
+		rc = refuse(x, -CUE_EUNSAFEPATH, raw, "%s", why);
+	} else if (archive_entry_hardlink(e)) {
+		rc = do_hardlink(x, e, rel, top);
+	} else {
+		switch (archive_entry_filetype(e)) {
+		case AE_IFREG:
+			rc = do_file(x, a, e, rel);
+			break;
+		case AE_IFDIR:
+			rc = do_dir(x, rel);
+			break;
+		case AE_IFLNK:
+			rc = do_symlink(x, e, rel);
+			break;
+		default:
+			rc = refuse(x, -CUE_EUNSAFEPATH, rel, "device, fifo or socket");
+		}
+	}
+	free(rel);
+	return rc;
+}
+
+int extract_archive(int fd, const char *top, int dirfd, const struct extract_limits *lim,
+		    volatile sig_atomic_t *cancel, struct extract_result *res)
+{
+	struct ctx x = { dirfd, lim, cancel, res, 0, NULL, -1 };
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t i;
+	int r, rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!a)
+		return refuse(&x, -ENOMEM, NULL, "cannot set up libarchive");
+	archive_read_support_filter_xz(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK) {
+		rc = refuse(&x, -CUE_EDATA, NULL, "not an xz-compressed tar archive (%s)",
+			    archive_error_string(a));
+		goto out;
+	}
+	while (!rc) {
+		if (cancel && *cancel) {
+			rc = -ECANCELED;
+			break;
+		}
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			rc = refuse(&x, -CUE_EDATA, NULL, "%s (%s)",
+				    x.entries ? "corrupt archive" : "not an xz-compressed tar archive",
+				    archive_error_string(a));
+			break;
+		}
+		rc = do_entry(&x, a, e, top);
+	}
+	if (!rc && res->nr == 0)
+		rc = refuse(&x, -CUE_EUNSAFEPATH, NULL, "archive has no entries");
+	for (i = 0; !rc && i < res->nr; i++) {
+		if (res->files[i].type == EXTRACT_LINK)
+			rc = resolve_inside(&x, &res->files[i]);
+	}
+out:
+	if (x.parent_fd >= 0)
+		close(x.parent_fd);
+	free(x.parent_path);
+	archive_read_free(a);
+	return rc;
+}
+
+void extract_result_release(struct extract_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr; i++) {
+		free(res->files[i].path);
+		free(res->files[i].target);
+	}
+	free(res->files);
+	memset(res, 0, sizeof(*res));
+}
