@@ -217,8 +217,10 @@ static void scan_listing(const char *body, size_t len, struct labels *out)
 		q = hit + sizeof(pre) - 1;
 		while (q < end && ((*q >= '0' && *q <= '9') || *q == '.'))
 			q++;
-		if (end - q < 5 || memcmp(q, ".json", 5) || q[-1] == '.')
+		/* The label's digits run into ".json": give the dot back. */
+		if (q - hit < (long)sizeof(pre) || q[-1] != '.' || end - q < 4 || memcmp(q, "json", 4))
 			continue;
+		q--;
 		if (version_parsen(hit + sizeof(pre) - 1, (size_t)(q - hit) - (sizeof(pre) - 1), &v))
 			continue;
 		labels_add(out, hit + sizeof(pre) - 1, (size_t)(q - hit) - (sizeof(pre) - 1));
