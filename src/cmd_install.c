@@ -16,6 +16,7 @@
 #include "install.h"
 #include "out.h"
 #include "paths.h"
+#include "xalloc.h"
 #include "banned.h"
 
 #define REDRAW_MS 100
@@ -30,6 +31,13 @@ struct opts {
 	int nr_specs;
 };
 
+/* A smoothed transfer rate, sampled at most twice a second. */
+struct rate {
+	uint64_t bytes;
+	long long ms;
+	double per_s;
+};
+
 /* What the display knows about the run. */
 struct view {
 	bool tty;
@@ -38,9 +46,8 @@ struct view {
 	const struct plan *plan;
 	long long started_ms, drawn_ms;
 	unsigned lines;			/* drawn last time, to redraw in place */
-	uint64_t last_bytes;
-	long long last_ms;
-	double rate;			/* bytes/s, smoothed */
+	struct rate total;
+	struct rate *each;		/* per task, allocated on the first draw */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -117,6 +124,35 @@ static const char *state_word(enum install_state s)
 	return words[s];
 }
 
+static double sample(struct rate *r, uint64_t bytes, long long now)
+{
+	if (!r->ms) {
+		r->ms = now;
+		r->bytes = bytes;
+	} else if (now - r->ms >= 500) {
+		double inst = (double)(bytes - r->bytes) * 1000.0 / (double)(now - r->ms);
+
+		r->per_s = r->per_s ? 0.7 * r->per_s + 0.3 * inst : inst;
+		r->ms = now;
+		r->bytes = bytes;
+	}
+	return r->per_s;
+}
+
+/* " 1.2 MB/s, ETA 12 s" or "" before there is a rate. */
+static const char *speed(double per_s, uint64_t left, char *dst, size_t len)
+{
+	char r[32];
+
+	if (per_s < 1) {
+		*dst = '\0';
+		return dst;
+	}
+	snprintf(dst, len, ", %s/s, ETA %.0f s", out_bytes((unsigned long long)per_s, r, sizeof(r)),
+		 (double)left / per_s);
+	return dst;
+}
+
 static void erase(struct view *v)
 {
 	for (; v->lines; v->lines--)
@@ -127,47 +163,37 @@ static void draw(struct view *v, bool force)
 {
 	uint64_t got = 0, total = 0;
 	long long now = now_ms();
-	char a[32], b[32], r[32];
+	char a[32], b[32], sp[64];
 	size_t i, done = 0;
 
 	if (!v->tty || v->quiet || (!force && now - v->drawn_ms < REDRAW_MS))
 		return;
+	if (!v->each)
+		v->each = xcalloc(v->r->nr_tasks ? v->r->nr_tasks : 1, sizeof(*v->each));
 	v->drawn_ms = now;
 	erase(v);
 	for (i = 0; i < v->r->nr_tasks; i++) {
 		const struct install_task *t = &v->r->tasks[i];
+		bool fetching = t->state == INSTALL_DOWNLOADING;
+		uint64_t have = fetching ? t->received : t->c.size;
 
 		total += t->c.size;
-		if (t->state == INSTALL_DONE || t->state == INSTALL_REUSED ||
-		    t->state == INSTALL_UNPACKING) {
-			got += t->c.size;
-			done += t->state != INSTALL_UNPACKING;
-		} else if (t->state == INSTALL_DOWNLOADING) {
-			got += t->received;
-		}
-		if (t->state != INSTALL_DOWNLOADING && t->state != INSTALL_UNPACKING &&
-		    t->state != INSTALL_WAITING)
+		if (t->state == INSTALL_QUEUED || t->state == INSTALL_WAITING)
+			have = 0;
+		got += have;
+		done += t->state == INSTALL_DONE || t->state == INSTALL_REUSED;
+		if (!fetching && t->state != INSTALL_UNPACKING && t->state != INSTALL_WAITING)
 			continue;
-		fprintf(stderr, "  %-22.22s %-11s %9s / %-9s\n", t->c.name, state_word(t->state),
-			out_bytes(t->state == INSTALL_DOWNLOADING ? t->received : t->c.size, a,
-				  sizeof(a)),
-			out_bytes(t->c.size, b, sizeof(b)));
+		fprintf(stderr, "  %-22.22s %-11s %9s / %s%s\n", t->c.name, state_word(t->state),
+			out_bytes(have, a, sizeof(a)), out_bytes(t->c.size, b, sizeof(b)),
+			fetching ? speed(sample(&v->each[i], have, now), t->c.size - have, sp,
+					 sizeof(sp))
+				 : "");
 		v->lines++;
 	}
-	if (now - v->last_ms >= 500) {
-		double inst = v->last_ms ? (double)(got - v->last_bytes) * 1000.0 / (double)(now - v->last_ms)
-					 : 0;
-
-		v->rate = v->rate ? 0.7 * v->rate + 0.3 * inst : inst;
-		v->last_ms = now;
-		v->last_bytes = got;
-	}
-	fprintf(stderr, "  total: %zu/%zu archives, %s / %s, %s/s", done, v->r->nr_tasks,
+	fprintf(stderr, "  total: %zu/%zu archives, %s / %s%s\n", done, v->r->nr_tasks,
 		out_bytes(got, a, sizeof(a)), out_bytes(total, b, sizeof(b)),
-		out_bytes((unsigned long long)(v->rate > 0 ? v->rate : 0), r, sizeof(r)));
-	if (v->rate > 1)
-		fprintf(stderr, ", ETA %.0f s", (double)(total - got) / v->rate);
-	fputc('\n', stderr);
+		speed(sample(&v->total, got, now), total - got, sp, sizeof(sp)));
 	v->lines++;
 }
 
@@ -282,6 +308,7 @@ static int install_one(struct cli_ctx *x, const struct opts *o, const char *text
 				 out_bytes(r.downloaded, a, sizeof(a)));
 		printf("%s\n", r.prefix);
 	}
+	free(v.each);
 	install_result_release(&r);
 	plan_release(&plan);
 	free(root);
