@@ -248,6 +248,7 @@ struct fetch_xfer {
 	bool restarted;			/* already started over once after a bad digest */
 	int fail;			/* a verdict from a callback: negative code */
 	char validator[256];		/* ETag or Last-Modified, for If-Range */
+	long long range_start;		/* from Content-Range; -1 when absent */
 	char peek[16];			/* the body's first bytes, to recognise HTML */
 	size_t peek_len;
 	char cerr[CURL_ERROR_SIZE];
@@ -328,7 +329,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	struct fetch_xfer *x = ctx;
 	size_t len = size * n, k;
 	const char *names[] = { "etag:", "last-modified:" };
+	static const char cr[] = "content-range: bytes ";
 
+	if (len > sizeof(cr) && !strncasecmp(p, cr, sizeof(cr) - 1)) {
+		char tmp[64];
+
+		snprintf(tmp, sizeof(tmp), "%.*s", (int)(len - (sizeof(cr) - 1)), p + sizeof(cr) - 1);
+		x->range_start = strtoll(tmp, NULL, 10);
+	}
 	for (k = 0; k < 2; k++) {
 		size_t nl = strlen(names[k]);
 
@@ -368,9 +376,26 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	struct fetch_xfer *x = ctx;
 	size_t len = size * n, off = 0;
 
-	if (x->it->received == x->offset && check_length(x) < 0) {
-		x->fail = x->it->rc;
-		return 0;
+	if (x->it->received == x->offset) {
+		long status = 0;
+
+		api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+		/* A server that ignores Range (or whose file changed, under If-Range) sends it all. */
+		if (x->offset && status == 200) {
+			if (restart_part(x) < 0) {
+				x->fail = xfail(x, -EIO, "cannot start '%s' over", x->it->part_path);
+				return 0;
+			}
+			x->offset = 0;
+		} else if (x->offset && status == 206 && x->range_start != (long long)x->offset) {
+			x->fail = xfail(x, -CUE_ENETWORK, "server resumed at byte %lld, not %llu",
+					x->range_start, (unsigned long long)x->offset);
+			return 0;
+		}
+		if (check_length(x) < 0) {
+			x->fail = x->it->rc;
+			return 0;
+		}
 	}
 	/* The hard cap lives here: MAXFILESIZE is not enforced in flight before curl 8.4. */
 	if (x->it->received + len > x->it->size) {
@@ -410,6 +435,7 @@ static int start(struct fetcher *f, struct fetch_xfer *x)
 	if (!x->h)
 		return xfail(x, -CUE_ENETWORK, "cannot set up a transfer");
 	x->fail = 0;
+	x->range_start = -1;
 	x->offset = x->it->received;
 	*x->cerr = '\0';
 	common_options(x->h, x->it->url, f->o.flags, f->o.connect_s, f->o.stall_s, x->cerr);
