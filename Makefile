@@ -128,6 +128,7 @@ fuzz: $(FUZZERS:%=$(FUZZ_B)/%)
 	@for f in $(FUZZERS); do \
 		mkdir -p $(FUZZ_B)/corpus-$$f; \
 		$(FUZZ_B)/$$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+			-dict=tests/fuzz/$${f#fuzz_}.dict \
 			$(FUZZ_B)/corpus-$$f tests/fuzz/corpus/$${f#fuzz_} || exit 1; \
 	done
 

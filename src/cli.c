@@ -119,6 +119,88 @@ const struct cmd *cli_find(const char *name)
 	return NULL;
 }
 
+void cli_print_help(void)
+{
+	unsigned i;
+
+	fputs("usage: cuenv [--quiet | --verbose] COMMAND [ARGS]\n"
+	      "       cuenv --version | --help\n"
+	      "\n"
+	      "Keep many CUDA Toolkit and cuDNN versions side by side, per user, without root.\n"
+	      "\n"
+	      "Commands:\n",
+	      stdout);
+	for (i = 0; i < cli_nr_commands; i++)
+		printf("  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
+	fputs("\n"
+	      "Run 'cuenv help COMMAND' or 'cuenv COMMAND --help' for a command's options.\n"
+	      "Exit status: 0 ok, 1 failure, 2 usage, 3 no match, 4 network or source,\n"
+	      "5 integrity.\n",
+	      stdout);
+}
+
+/* Edit distance, to suggest the command a typo meant. */
+static unsigned distance(const char *a, const char *b)
+{
+	unsigned row[32], i, j, prev, tmp;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 31 || lb >= 31)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? prev
+						       : 1 + (prev < row[j - 1] ? (prev < row[j] ? prev : row[j])
+										: (row[j - 1] < row[j] ? row[j - 1] : row[j]));
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+int cli_unknown_command(const char *name)
+{
+	const char *best = NULL;
+	unsigned i, d, bd = 3;
+
+	for (i = 0; i < cli_nr_commands; i++) {
+		d = distance(name, cli_commands[i].name);
+		if (d < bd) {
+			bd = d;
+			best = cli_commands[i].name;
+		}
+	}
+	out_error("unknown command '%s'", name);
+	if (best)
+		out_hint("did you mean '%s'? see 'cuenv --help'", best);
+	else
+		out_hint("see 'cuenv --help'");
+	return 2;
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		cli_print_help();
+		return 0;
+	}
+	if (argc > 2)
+		return cli_bad_usage("help", "'help' takes one command name");
+	if (!strcmp(argv[1], "--help"))
+		return cli_usage(cli_find("help"));
+	c = cli_find(argv[1]);
+	if (!c)
+		return cli_unknown_command(argv[1]);
+	return cli_usage(c);
+}
+
 int cli_usage(const struct cmd *c)
 {
 	fputs(c->usage, stdout);

@@ -38,6 +38,10 @@ int cmd_update(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
+/* The top-level help, on stdout. */
+void cli_print_help(void);
+/* "unknown command" with a did-you-mean hint; returns 2. */
+int cli_unknown_command(const char *name);
 /* The row for name, or NULL. */
 const struct cmd *cli_find(const char *name);
 /* Print a command's usage to stdout (on --help) and return 0. */

@@ -63,7 +63,8 @@ if [ "$mode" = all ]; then
             make --no-print-directory -s build/fuzz/fuzz_$f >"$log" 2>&1 &&
                 mkdir -p build/fuzz/corpus-fuzz_$f &&
                 build/fuzz/fuzz_$f -max_total_time="${FUZZ_TIME:-30}" -timeout=10 \
-                    -rss_limit_mb=2048 build/fuzz/corpus-fuzz_$f tests/fuzz/corpus/$f \
+                    -rss_limit_mb=2048 -dict=tests/fuzz/$f.dict \
+                    build/fuzz/corpus-fuzz_$f tests/fuzz/corpus/$f \
                     >>"$log" 2>&1
             status=$?
             if [ $status -eq 0 ]; then

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "manifest.h"
+#include "stubs.h"
 #include "banned.h"
 
 /*
@@ -24,20 +25,20 @@
  * needs its own label to get past the top level.
  */
 static const char *const labels[2][4] = {
-	[MANIFEST_CUDA] = { "12.4.1", "11.8.0", "12.8.0", "13.0.0" },
-	[MANIFEST_CUDNN] = { "9.14.0", "9.1.1", "8.5.0", "8.9.7" },
+    [MANIFEST_CUDA] = {"12.4.1", "11.8.0", "12.8.0", "13.0.0"},
+    [MANIFEST_CUDNN] = {"9.14.0", "9.1.1", "8.5.0", "8.9.7"},
 };
 
 /* Folded into by every byte the walk reads, so no read is optimised away. */
 static volatile uint32_t sink;
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                               \
-			abort();                                                      \
-		}                                                                     \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,       \
+				#cond);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static void touch(const void *p, size_t n)
@@ -61,11 +62,12 @@ static size_t touch_str(const char *s)
 	return n;
 }
 
-/* Only [A-Za-z0-9._+-]: keys and versions become file names. */
+/* Only [A-Za-z0-9._+-], and not "." or "..": keys and versions become file names. */
 static bool is_plain(const char *s)
 {
-	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			       "0123456789._+-") == strlen(s);
+	return *s && strcmp(s, ".") && strcmp(s, "..") &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._+-") == strlen(s);
 }
 
 static void walk_archive(const struct manifest_component *c, const struct manifest_archive *a)
@@ -135,13 +137,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	product = (data[0] & 1) ? MANIFEST_CUDNN : MANIFEST_CUDA;
 	label = labels[product][(data[0] >> 1) & 3];
 	memset(err, 0, sizeof(err));
-	rc = manifest_parse(&m, (const char *)data + 1, size - 1, product, label, err,
-			    sizeof(err));
+	rc = manifest_parse(&m, (const char *)data + 1, size - 1, product, label, err, sizeof(err));
 	if (rc < 0) {
 		/* The contract on failure: one code, a message naming the file, m empty. */
 		CHECK(rc == -CUE_EMANIFEST);
-		snprintf(want, sizeof(want), "%s/redistrib_%s.json: ",
-			 manifest_product_name(product), label);
+		snprintf(want, sizeof(want),
+			 "%s/redistrib_%s.json: ", manifest_product_name(product), label);
 		CHECK(!strncmp(err, want, strlen(want)));
 		CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 		CHECK(m.components == NULL && m.nr_components == 0);
