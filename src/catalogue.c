@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "buf.h"
@@ -295,7 +296,7 @@ out:
 	return rc;
 }
 
-static int refresh(struct catalogue *c, const char *dir, char *err, size_t errlen)
+static int fetch_all(struct catalogue *c, const char *dir, char *err, size_t errlen)
 {
 	struct buf index = BUF_INIT;
 	char *index_path = xasprintf("%s/index", dir);
@@ -329,6 +330,31 @@ static int refresh(struct catalogue *c, const char *dir, char *err, size_t errle
 		snprintf(err, errlen, "cannot write '%s': %s", index_path, strerror(-rc));
 	buf_release(&index);
 	free(index_path);
+	return rc;
+}
+
+/*
+ * Fetch into a staging directory and replace the cache only when every
+ * manifest arrived and validated: a failed update leaves the previous
+ * catalogue as it was.
+ */
+static int refresh(struct catalogue *c, const char *dir, char *err, size_t errlen)
+{
+	char *stage = xasprintf("%s.new.%ld", dir, (long)getpid());
+	int rc;
+
+	fs_rm_rf(stage);
+	rc = fetch_all(c, stage, err, errlen);
+	if (!rc && rename(stage, dir) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			rc = fs_exchange(stage, dir);
+		else
+			rc = -errno;
+		if (rc < 0)
+			snprintf(err, errlen, "cannot update '%s': %s", dir, strerror(-rc));
+	}
+	fs_rm_rf(stage);
+	free(stage);
 	return rc;
 }
 
@@ -373,6 +399,23 @@ static int load_cache(struct catalogue *c, const char *dir, bool *have_index)
 	buf_release(&index);
 	free(index_path);
 	return stale;
+}
+
+/* An update promises every manifest was checked, wherever it came from. */
+static int validate_all(struct catalogue *c, char *err, size_t errlen)
+{
+	const struct manifest *m;
+	size_t k, i;
+	int rc;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < c->nr[k]; i++) {
+			rc = catalogue_manifest(c, &c->entries[k][i], &m, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
 }
 
 /* ---- public ---- */
@@ -473,6 +516,8 @@ int catalogue_open(struct catalogue *c, const char *source, const char *cache_di
 		rc = read_dir_source(c, c->source + 7, MANIFEST_CUDA, err, errlen);
 		if (!rc)
 			rc = read_dir_source(c, c->source + 7, MANIFEST_CUDNN, err, errlen);
+		if (!rc && (flags & CATALOGUE_REFRESH))
+			rc = validate_all(c, err, errlen);
 		if (!rc && !c->nr[MANIFEST_CUDA] && !c->nr[MANIFEST_CUDNN]) {
 			snprintf(err, errlen, "'%s' has no cuda/redist/redistrib_<label>.json",
 				 c->source);

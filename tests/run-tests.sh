@@ -20,11 +20,14 @@ logs=build/$flavor/test-logs
 mkdir -p "$logs"
 passed=0
 failed=0
+skipped=0
 
 # tally NAME LOGFILE STATUS: count TAP results, print failures in full.
 tally() {
-    local name=$1 log=$2 status=$3 ok bad
-    ok=$(grep -c '^ok ' "$log")
+    local name=$1 log=$2 status=$3 ok bad skip
+    # A skipped test ("ok N name # skip why") did not pass: it is counted apart.
+    skip=$(grep -c '^ok .* # [Ss][Kk][Ii][Pp]' "$log")
+    ok=$(($(grep -c '^ok ' "$log") - skip))
     bad=$(grep -c '^not ok ' "$log")
     if [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then
         bad=1
@@ -32,7 +35,9 @@ tally() {
     fi
     passed=$((passed + ok))
     failed=$((failed + bad))
-    printf '%-28s %4d passed, %d failed\n' "$name" "$ok" "$bad"
+    skipped=$((skipped + skip))
+    printf '%-28s %4d passed, %d failed%s\n' "$name" "$ok" "$bad" \
+        "$([ "$skip" -eq 0 ] || echo ", $skip skipped")"
     if [ "$bad" -ne 0 ]; then
         sed -n '/^not ok/,/^ok /p' "$log" | head -80
     fi
@@ -78,5 +83,6 @@ if [ "$mode" = all ]; then
     fi
 fi
 
+[ "$skipped" -eq 0 ] || echo "$skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
