@@ -48,6 +48,18 @@ static int fail(struct parse *p, const char *jpath, const char *fmt, ...)
 	return -CUE_EMANIFEST;
 }
 
+/* "<file>: <jpath>.<field>: <reason>", the shape the issue asks for. */
+static int fail_field(struct parse *p, const char *jpath, const char *field, const char *reason)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	buf_addf(&b, "%s.%s", jpath, field);
+	rc = fail(p, b.s, "%s", reason);
+	buf_release(&b);
+	return rc;
+}
+
 static const char *type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -74,6 +86,9 @@ static bool is_name(const char *s, size_t max)
 	size_t n = strlen(s);
 
 	if (n == 0 || n > max)
+		return false;
+	/* "." and ".." are made of allowed characters but name directories already. */
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++) {
 		char c = *s;
@@ -199,18 +214,18 @@ static int parse_archive(struct parse *p, struct manifest_component *c, const js
 	if (manifest_check_path(path, &why) < 0)
 		return fail(p, jpath, "relative_path '%.80s': %s", path, why);
 	if (verify_unhex(sha, a.sha256, sizeof(a.sha256)) < 0)
-		return fail(p, jpath, "sha256: not 64 hex digits");
+		return fail_field(p, jpath, "sha256", "not 64 hex digits");
 	if (md5) {
 		unsigned char tmp[16];
 
 		if (verify_unhex(md5, tmp, sizeof(tmp)) < 0)
-			return fail(p, jpath, "md5: not 32 hex digits");
+			return fail_field(p, jpath, "md5", "not 32 hex digits");
 	}
 	size = json_object_get(leaf, "size");
 	if (!size)
 		return fail(p, jpath, "missing 'size'");
 	if (parse_size(size, &a.size) < 0)
-		return fail(p, jpath, "size: not a decimal number of bytes within 64 bits");
+		return fail_field(p, jpath, "size", "not a decimal number of bytes within 64 bits");
 	a.platform = xstrdup(platform);
 	a.variant = variant ? xstrdup(variant) : NULL;
 	a.relative_path = xstrdup(path);

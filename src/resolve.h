@@ -6,7 +6,7 @@
  *	spec  := cuda [ "+cudnn" [ cudnn ] ]
  *	cuda  := "latest" | N | N.N | N.N.N          newest matching CUDA label
  *	cudnn := N | N.N | N.N.N                     newest matching cuDNN label
- *	       | ">=" N.N[.N]                        at least this, same major
+ *	       | ">=" N[.N[.N]]                      at least this, same major
  *
  * "+cudnn" with nothing after it takes any cuDNN release.
  *

@@ -18,14 +18,14 @@ static int split(char *line, char **field)
 	char *s = line;
 
 	while (*s) {
-		while (*s == ' ' || *s == '\t')
+		while (*s == ' ' || *s == '\t' || *s == '\r')
 			*s++ = '\0';
 		if (!*s)
 			break;
 		if (n == MAX_FIELDS)
 			return -1;
 		field[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r')
 			s++;
 	}
 	return n;

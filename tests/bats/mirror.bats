@@ -144,8 +144,8 @@ EOF
     done <<'EOF'
 cuda/12.4.1 12.9.9 cuda_cudart.linux-x86_64.relative_path=../../../etc/passwd|cuda/redistrib_12.9.9.json: cuda_cudart.linux-x86_64: relative_path '../../../etc/passwd': contains a '.' or '..' segment
 cuda/12.4.1 12.9.9 libcublas.linux-sbsa.relative_path=/etc/passwd|cuda/redistrib_12.9.9.json: libcublas.linux-sbsa: relative_path '/etc/passwd': absolute path
-cuda/12.4.1 12.9.9 libcublas.linux-x86_64.sha256=deadbeef|cuda/redistrib_12.9.9.json: libcublas.linux-x86_64: sha256: not 64 hex digits
-cuda/12.4.1 12.9.9 libcublas.linux-x86_64.sha256=${sha}zz|cuda/redistrib_12.9.9.json: libcublas.linux-x86_64: sha256: not 64 hex digits
+cuda/12.4.1 12.9.9 libcublas.linux-x86_64.sha256=deadbeef|cuda/redistrib_12.9.9.json: libcublas.linux-x86_64.sha256: not 64 hex digits
+cuda/12.4.1 12.9.9 libcublas.linux-x86_64.sha256=${sha}zz|cuda/redistrib_12.9.9.json: libcublas.linux-x86_64.sha256: not 64 hex digits
 cuda/12.4.1 12.9.9 --label 12.4.1|cuda/redistrib_12.9.9.json: release_label: '12.4.1' does not match the file's label '12.9.9'
 cudnn/9.14.0 9.14.0 cudnn.linux-x86_64.cuda13.relative_path=cudnn/../../x.tar.xz|cudnn/redistrib_9.14.0.json: cudnn.linux-x86_64.cuda13: relative_path 'cudnn/../../x.tar.xz': contains a '.' or '..' segment
 EOF
@@ -393,7 +393,7 @@ assert c["sha256"] == "c267c4d2cd42065ae2c30ca41a43ddce4e0ecc5484de23f299e3c397b
     hostile cuda/12.4.1 12.9.9 libcublas.linux-x86_64.sha256=0123
     CUENV_MIRROR=$HTTP_URL run --separate-stderr "$CUENV" update
     assert_failure 4
-    assert_stderr "cuenv: error: cuda/redistrib_12.9.9.json: libcublas.linux-x86_64: sha256: not 64 hex digits"
+    assert_stderr "cuenv: error: cuda/redistrib_12.9.9.json: libcublas.linux-x86_64.sha256: not 64 hex digits"
 }
 
 @test "a failed update keeps the previous catalogue" {

@@ -8,7 +8,6 @@
 
 #include "error.h"
 #include "manifest.h"
-#include "stubs.h"
 #include "banned.h"
 
 /*

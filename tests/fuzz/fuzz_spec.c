@@ -9,7 +9,6 @@
 #include "catalogue.h"
 #include "error.h"
 #include "resolve.h"
-#include "stubs.h"
 #include "version.h"
 #include "banned.h"
 
