@@ -64,7 +64,7 @@ BUNDLE_FILES := $(sort $(wildcard manifests/cuda/*.json manifests/cudnn/*.json))
 .PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz install clean \
 	format-check lint completions FORCE
 
-all: bin/cuenv
+all: bin/cuenv bin/cuenv-shim
 
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
@@ -82,6 +82,19 @@ deps:
 bin/cuenv: $(B)/cuenv FORCE
 	@mkdir -p bin
 	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
+
+bin/cuenv-shim: $(B)/cuenv-shim FORCE
+	@mkdir -p bin
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
+
+# The shim is libc only, without pkg-config; static where the sanitizers allow,
+# so each shimmed start skips the dynamic loader.
+SHIM_STATIC := $(if $(SANFLAGS),,-static)
+$(B)/cuenv-shim: shims/cuenv-shim.c src/layout.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) -Isrc \
+		-o $@ $< $(SHIM_STATIC)
 
 $(B)/cuenv: $(OBJS)
 	$(call msg,LINK,$@)
@@ -153,6 +166,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 bin/cuenv $(DESTDIR)$(PREFIX)/bin/cuenv
+	install -d $(DESTDIR)$(PREFIX)/libexec/cuenv
+	install -m 755 bin/cuenv-shim $(DESTDIR)$(PREFIX)/libexec/cuenv/cuenv-shim
 	install -m 644 completions/cuenv.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cuenv
 	install -m 644 completions/_cuenv $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cuenv
 	install -m 644 completions/cuenv.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cuenv.fish

@@ -2,7 +2,7 @@
 _cuenv() {
     local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} words
     if [ "$COMP_CWORD" -eq 1 ]; then
-        words='--help --version --quiet --verbose install list prefix uninstall gc resolve ls-remote update completion help'
+        words='--help --version --quiet --verbose install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help'
     else
         case $cmd in
         install) words='--profile --platform --jobs --quiet --json --help' ;;
@@ -10,11 +10,18 @@ _cuenv() {
         prefix) words='--profile --help' ;;
         uninstall) words='--profile --all --help' ;;
         gc) words='--json --help' ;;
+        use) words='--profile --platform --global --quiet --help' ;;
+        current) words='--json --help' ;;
+        exec) words='--profile --help' ;;
+        env) words='--profile --shell --help' ;;
+        hook) words='--help bash zsh fish' ;;
+        which) words='--help' ;;
+        shim) words='--help add remove list refresh' ;;
         resolve) words='--profile --platform --json --help' ;;
         ls-remote) words='--platform --json --help cuda cudnn' ;;
         update) words='--quiet --help' ;;
         completion) words='--help bash zsh fish' ;;
-        help) words='--help install list prefix uninstall gc resolve ls-remote update completion help' ;;
+        help) words='--help install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help' ;;
         *) words='' ;;
         esac
     fi

@@ -5,6 +5,13 @@ complete -c cuenv -n __fish_use_subcommand -a list -d 'list installed envs, thei
 complete -c cuenv -n __fish_use_subcommand -a prefix -d 'print the prefix of an installed env'
 complete -c cuenv -n __fish_use_subcommand -a uninstall -d 'remove an installed env'
 complete -c cuenv -n __fish_use_subcommand -a gc -d 'remove store entries and downloads no env uses'
+complete -c cuenv -n __fish_use_subcommand -a use -d 'pin a CUDA (+cuDNN) pair for this directory, lock it and install it'
+complete -c cuenv -n __fish_use_subcommand -a current -d 'show the active pair and what chose it'
+complete -c cuenv -n __fish_use_subcommand -a exec -d 'run a program with an env\'s variables'
+complete -c cuenv -n __fish_use_subcommand -a env -d 'print an env\'s variables for a shell, CI or other tools'
+complete -c cuenv -n __fish_use_subcommand -a hook -d 'print shell code that activates the pinned env on cd'
+complete -c cuenv -n __fish_use_subcommand -a which -d 'print the real program a shim would run here'
+complete -c cuenv -n __fish_use_subcommand -a shim -d 'manage shims: wrappers for programs cuenv does not own'
 complete -c cuenv -n __fish_use_subcommand -a resolve -d 'show the exact CUDA and cuDNN archives a spec stands for'
 complete -c cuenv -n __fish_use_subcommand -a ls-remote -d 'list the CUDA and cuDNN releases of the source'
 complete -c cuenv -n __fish_use_subcommand -a update -d 'refresh the catalogue from the source'
@@ -25,6 +32,23 @@ complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l all
 complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from gc' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from gc' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l profile
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l platform
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l global
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l quiet
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from current' -l json
+complete -c cuenv -n '__fish_seen_subcommand_from current' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -l profile
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from env' -l profile
+complete -c cuenv -n '__fish_seen_subcommand_from env' -l shell
+complete -c cuenv -n '__fish_seen_subcommand_from env' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from hook' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from hook' -a 'bash zsh fish'
+complete -c cuenv -n '__fish_seen_subcommand_from which' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from shim' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from shim' -a 'add remove list refresh'
 complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l profile
 complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l platform
 complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l json
@@ -38,4 +62,4 @@ complete -c cuenv -n '__fish_seen_subcommand_from update' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from completion' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c cuenv -n '__fish_seen_subcommand_from help' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from help' -a 'install list prefix uninstall gc resolve ls-remote update completion help'
+complete -c cuenv -n '__fish_seen_subcommand_from help' -a 'install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help'

@@ -2,17 +2,23 @@
 /* The explicit command table, usage texts and the set-up commands share. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "error.h"
+#include "fs.h"
+#include "layout.h"
 #include "out.h"
 #include "version.h"
 #include "xalloc.h"
 #include "paths.h"
 #include "platform.h"
+#include "shims.h"
 #include "store.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -61,6 +67,60 @@ const struct cmd cli_commands[] = {
 	  "downloads and staging left by interrupted runs, and report what was freed.\n",
 	  cmd_gc, "--json --help", NULL },
 
+	{ "use", "pin a CUDA (+cuDNN) pair for this directory, lock it and install it",
+	  "usage: cuenv use SPEC [--profile P] [--platform P] [--global] [--quiet]\n"
+	  "\n"
+	  "Resolve SPEC, install it if missing, then write .cuda-version (the spec as\n"
+	  "typed, and 'profile = P' when not devel) and cuenv.lock (the exact labels,\n"
+	  "platform, profile, manifests' sha256 and every archive) in this directory.\n"
+	  "With --global, set the default for directories without a pin instead.\n"
+	  "\n"
+	  "Lookup order everywhere: CUENV_VERSION, then the nearest .cuda-version from\n"
+	  "the current directory up, then the global default.\n",
+	  cmd_use, "--profile --platform --global --quiet --help", NULL },
+	{ "current", "show the active pair and what chose it",
+	  "usage: cuenv current [--json]\n"
+	  "\n"
+	  "Print the env the pin here selects and which variable or file set it.\n"
+	  "Exit status 3 when nothing is pinned or the pinned pair is not installed.\n",
+	  cmd_current, "--json --help", NULL },
+	{ "exec", "run a program with an env's variables",
+	  "usage: cuenv exec [SPEC] [--profile P] -- COMMAND [ARGS...]\n"
+	  "\n"
+	  "Run COMMAND (looked up on the env's PATH) with the variables of the env SPEC\n"
+	  "names, or of the pinned env. cuenv replaces itself with COMMAND: the PID,\n"
+	  "signals and exit status are the program's own.\n",
+	  cmd_exec, "--profile --help", NULL },
+	{ "env", "print an env's variables for a shell, CI or other tools",
+	  "usage: cuenv env [SPEC] [--profile P] [--shell bash|zsh|fish|json|github|dotenv]\n"
+	  "\n"
+	  "Print the variables of the env SPEC names, or of the pinned env: PATH and\n"
+	  "LD_LIBRARY_PATH prepended (no empty element, a previous env's entries\n"
+	  "removed), CUDA_HOME, CUDA_PATH, CUDA_ROOT, CUDAToolkit_ROOT, CUDNN_PATH,\n"
+	  "CUDNN_HOME, CUDNN_ROOT, CUENV_ACTIVE. With --shell github inside GitHub\n"
+	  "Actions they are appended to $GITHUB_ENV and $GITHUB_PATH.\n",
+	  cmd_env, "--profile --shell --help", NULL },
+	{ "hook", "print shell code that activates the pinned env on cd",
+	  "usage: cuenv hook bash|zsh|fish\n"
+	  "\n"
+	  "  bash: eval \"$(cuenv hook bash)\"        in ~/.bashrc\n"
+	  "  zsh:  eval \"$(cuenv hook zsh)\"         in ~/.zshrc\n"
+	  "  fish: cuenv hook fish | source          in ~/.config/fish/config.fish\n"
+	  "\n"
+	  "On each prompt, when the directory or the pin changed, the pinned env is\n"
+	  "applied to the shell (or the user's own values restored on leaving); when\n"
+	  "nothing changed the check runs no process.\n",
+	  cmd_hook, "--help", "bash zsh fish" },
+	{ "which", "print the real program a shim would run here",
+	  "usage: cuenv which PROGRAM\n", cmd_which, "--help", NULL },
+	{ "shim", "manage shims: wrappers for programs cuenv does not own",
+	  "usage: cuenv shim add NAME... | remove NAME... | list | refresh\n"
+	  "\n"
+	  "Put $CUENV_ROOT/shims first on PATH and every tool of the installed envs\n"
+	  "(nvcc, ptxas, ...) runs the pinned env's. 'add' makes a shim for a program\n"
+	  "cuenv does not own (python, cmake, torchrun): it runs the next NAME on PATH\n"
+	  "with the pinned env's variables.\n",
+	  cmd_shim, "--help", "add remove list refresh" },
 	{ "resolve", "show the exact CUDA and cuDNN archives a spec stands for",
 	  "usage: cuenv resolve SPEC [--profile P] [--platform P] [--json]\n"
 	  "\n"
@@ -327,4 +387,179 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 		(*match)[k] = i;
 	}
 	return 0;
+}
+
+/* ---- pins and targets ---- */
+
+static void check_lock(struct pinned *pd, struct cli_ctx *x)
+{
+	struct buf b = BUF_INIT;
+	char err[512];
+
+	if (fs_read_file(pd->lock_path, 1 << 20, &b) < 0) {
+		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "there is no lock '%s'",
+			 pd->lock_path);
+	} else if (lock_parse(&pd->lock, b.s, b.len, pd->lock_path, err, sizeof(err)) < 0) {
+		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "%s", err);
+	} else {
+		pd->have_lock = true;
+		if (strcmp(pd->lock.spec, pd->pin.spec) || strcmp(pd->lock.profile, pd->pin.profile))
+			snprintf(pd->lock_problem, sizeof(pd->lock_problem),
+				 "'%s' no longer matches '%s' (lock: %s, %s; pin: %s, %s)",
+				 pd->lock_path, pd->pin.path, pd->lock.spec, pd->lock.profile,
+				 pd->pin.spec, pd->pin.profile);
+		else if (x && strcmp(pd->lock.platform, x->platform))
+			snprintf(pd->lock_problem, sizeof(pd->lock_problem),
+				 "'%s' is for %s, this machine is %s", pd->lock_path,
+				 pd->lock.platform, x->platform);
+		else
+			pd->lock_matches = true;
+	}
+	buf_release(&b);
+}
+
+static int find_pinned(struct pinned *pd, struct cli_ctx *x, bool quiet)
+{
+	char cwd[4096], warn[512], err[600], *root = paths_root();
+	int rc;
+
+	memset(pd, 0, sizeof(*pd));
+	if (!getcwd(cwd, sizeof(cwd))) {
+		free(root);
+		out_error("cannot read the current directory: %s", strerror(errno));
+		return 1;
+	}
+	rc = pin_find(&pd->pin, cwd, root, warn, sizeof(warn), err, sizeof(err));
+	if (*warn)
+		out_warn("%s", warn);
+	if (rc < 0) {
+		if (quiet)
+			out_warn("%s", err);
+		else
+			out_error("%s", err);
+		free(root);
+		return 1;
+	}
+	if (pd->pin.source == PIN_NONE) {
+		if (!quiet) {
+			out_error("no CUDA pin here: CUENV_VERSION is unset, no %s from '%s' up, "
+				  "and no global default",
+				  LAYOUT_PIN_FILE, cwd);
+			out_hint("run 'cuenv use SPEC' here, or 'cuenv use --global SPEC'");
+		}
+		free(root);
+		return 3;
+	}
+	if (pd->pin.source == PIN_FILE)
+		pd->lock_path = xasprintf("%s/%s", pd->pin.dir, LAYOUT_LOCK_FILE);
+	else if (pd->pin.source == PIN_GLOBAL)
+		pd->lock_path = xasprintf("%s/%s", root, LAYOUT_GLOBAL_LOCK);
+	if (pd->lock_path)
+		check_lock(pd, x);
+	free(root);
+	return 0;
+}
+
+int cli_pinned(struct pinned *pd, struct cli_ctx *x)
+{
+	return find_pinned(pd, x, false);
+}
+
+int cli_pinned_quiet(struct pinned *pd)
+{
+	return find_pinned(pd, NULL, true);
+}
+
+void cli_pinned_release(struct pinned *pd)
+{
+	pin_release(&pd->pin);
+	if (pd->have_lock)
+		lock_release(&pd->lock);
+	free(pd->lock_path);
+	memset(pd, 0, sizeof(*pd));
+}
+
+static bool env_installed(const char *name)
+{
+	char *root = paths_root(), *p = xasprintf("%s/envs/%s/.cuenv/receipt", root, name);
+	bool ok = access(p, F_OK) == 0;
+
+	free(root);
+	free(p);
+	return ok;
+}
+
+int cli_target(struct cli_target *t, const char *spec, const char *profile, const char *cmd)
+{
+	struct store_env *envs;
+	size_t nr, *match, nr_match;
+	char *root;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (spec) {
+		t->spec = xstrdup(spec);
+		t->profile = profile ? xstrdup(profile) : NULL;
+		snprintf(t->from, sizeof(t->from), "given on the command line");
+	} else {
+		if ((rc = cli_pinned(&t->pd, NULL)))
+			return rc;
+		t->from_pin = true;
+		t->spec = xstrdup(t->pd.pin.spec);
+		t->profile = xstrdup(profile ? profile : t->pd.pin.profile);
+		snprintf(t->from, sizeof(t->from), "set by ");
+		pin_describe(&t->pd.pin, t->from + 7, sizeof(t->from) - 7);
+		/* The lock names the env exactly. */
+		if (t->pd.lock_matches && env_installed(t->pd.lock.env))
+			t->name = xstrdup(t->pd.lock.env);
+	}
+	if (!t->name) {
+		rc = cli_installed(cmd, t->spec, t->profile ? t->profile : "devel", &envs, &nr,
+				   &match, &nr_match);
+		if (rc)
+			return rc;
+		if (nr_match)
+			t->name = xstrdup(envs[match[0]].name);
+		free(match);
+		store_envs_free(envs, nr);
+	}
+	if (t->name) {
+		root = paths_root();
+		t->prefix = xasprintf("%s/envs/%s", root, t->name);
+		free(root);
+	}
+	return 0;
+}
+
+int cli_target_missing(const struct cli_target *t)
+{
+	out_error("'%s' (%s) is not installed", t->spec, t->from);
+	if (t->from_pin && t->pd.pin.dir)
+		out_hint("run 'cuenv install' in '%s'", t->pd.pin.dir);
+	else
+		out_hint("run 'cuenv install %s'", t->spec);
+	return 3;
+}
+
+void cli_target_release(struct cli_target *t)
+{
+	cli_pinned_release(&t->pd);
+	free(t->spec);
+	free(t->profile);
+	free(t->name);
+	free(t->prefix);
+	memset(t, 0, sizeof(*t));
+}
+
+void cli_refresh_shims(void)
+{
+	char *root = paths_root(), *bin = shims_find_binary(), err[512];
+
+	if (!bin)
+		out_warn("the shim program 'cuenv-shim' is not installed beside cuenv; shims not "
+			 "refreshed");
+	else if (shims_refresh(root, bin, err, sizeof(err)) < 0)
+		out_warn("%s", err);
+	free(bin);
+	free(root);
 }

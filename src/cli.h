@@ -13,6 +13,7 @@
 
 #include "catalogue.h"
 #include "config.h"
+#include "pin.h"
 #include "resolve.h"
 
 struct cmd {
@@ -32,6 +33,13 @@ int cmd_list(int argc, char **argv);
 int cmd_uninstall(int argc, char **argv);
 int cmd_prefix(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_use(int argc, char **argv);
+int cmd_current(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+int cmd_which(int argc, char **argv);
+int cmd_shim(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_ls_remote(int argc, char **argv);
 int cmd_update(int argc, char **argv);
@@ -76,6 +84,64 @@ struct store_env;
  */
 int cli_installed(const char *cmd, const char *text, const char *profile,
 		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match);
+
+struct cli_install_opts {
+	unsigned jobs;
+	bool quiet, json;
+	bool print_prefix;	/* the env's path on stdout */
+	const char *source;	/* where the plan's URLs point; NULL: the catalogue's */
+};
+
+/*
+ * Install a resolved plan with the progress display, refresh the shims, and
+ * report. Returns an exit status (130 on Ctrl-C).
+ */
+int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_install_opts *o);
+
+/* The pin of the current directory and, for a pin file, the lock beside it. */
+struct pinned {
+	struct pin pin;
+	char *lock_path;	/* where the lock is or would be; NULL for CUENV_VERSION */
+	bool have_lock;
+	struct lock lock;
+	bool lock_matches;	/* same spec, profile and platform as the pin and this machine */
+	char lock_problem[512];	/* why not, for messages */
+};
+
+/*
+ * Find the pin (x may be NULL: no platform check). Prints a message and
+ * returns 3 when there is none, 1 for a malformed one; 0 otherwise.
+ */
+int cli_pinned(struct pinned *pd, struct cli_ctx *x);
+void cli_pinned_release(struct pinned *pd);
+/*
+ * The same without messages for the normal cases (the shell hook runs it on
+ * every directory change): no pin is not an error. A malformed pin is
+ * reported once as a warning. Returns 0 when pd holds a pin.
+ */
+int cli_pinned_quiet(struct pinned *pd);
+
+/* The env a command runs with: from an explicit spec, or from the pin. */
+struct cli_target {
+	struct pinned pd;
+	bool from_pin;
+	char *spec, *profile;
+	char from[600];		/* "set by /p/.cuda-version", "given on the command line" */
+	char *name;		/* env name, NULL when nothing installed matches */
+	char *prefix;		/* its path */
+};
+
+/*
+ * Work out the target. Returns 0 (t->name may be NULL: not installed) or an
+ * exit status after printing why.
+ */
+int cli_target(struct cli_target *t, const char *spec, const char *profile, const char *cmd);
+void cli_target_release(struct cli_target *t);
+/* Print the "not installed" error for t and return 3. */
+int cli_target_missing(const struct cli_target *t);
+
+/* Refresh $CUENV_ROOT/shims after envs changed; a problem is a warning. */
+void cli_refresh_shims(void);
 
 /* Print "cuenv: error: <msg>" for rc and return its exit status. */
 int cli_fail(int rc, const char *msg);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* cuenv completion: shell completion code generated from the command table. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "xalloc.h"
 #include "banned.h"
 
 /* The words for a command's first argument ("@commands" means command names). */
@@ -19,6 +22,21 @@ static void first_args(const struct cmd *c, FILE *f)
 	}
 	for (i = 0; i < cli_nr_commands; i++)
 		fprintf(f, "%s%s", i ? " " : "", cli_commands[i].name);
+}
+
+/* Print s single-quoted: POSIX shells close and reopen the quote, fish escapes it. */
+static void quoted(FILE *f, const char *s, bool fish)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs(fish ? "\\'" : "'\\''", f);
+		else if (*s == '\\' && fish)
+			fputs("\\\\", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
 }
 
 static void bash(FILE *f)
@@ -60,7 +78,14 @@ static void zsh(FILE *f)
 	      "    cmds=(\n",
 	      f);
 	for (i = 0; i < cli_nr_commands; i++)
-		fprintf(f, "        '%s:%s'\n", cli_commands[i].name, cli_commands[i].summary);
+	{
+		char *item = xasprintf("%s:%s", cli_commands[i].name, cli_commands[i].summary);
+
+		fputs("        ", f);
+		quoted(f, item, false);
+		fputc('\n', f);
+		free(item);
+	}
 	fputs("    )\n"
 	      "    if (( CURRENT == 2 )); then\n"
 	      "        _describe 'command' cmds\n"
@@ -91,8 +116,12 @@ static void fish(FILE *f)
 	      "complete -c cuenv -f\n",
 	      f);
 	for (i = 0; i < cli_nr_commands; i++)
-		fprintf(f, "complete -c cuenv -n __fish_use_subcommand -a %s -d '%s'\n",
-			cli_commands[i].name, cli_commands[i].summary);
+	{
+		fprintf(f, "complete -c cuenv -n __fish_use_subcommand -a %s -d ",
+			cli_commands[i].name);
+		quoted(f, cli_commands[i].summary, true);
+		fputc('\n', f);
+	}
 	for (i = 0; i < cli_nr_commands; i++) {
 		const struct cmd *c = &cli_commands[i];
 

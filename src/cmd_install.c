@@ -16,6 +16,8 @@
 #include "install.h"
 #include "out.h"
 #include "paths.h"
+#include "pin.h"
+#include "shims.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -27,6 +29,7 @@ struct opts {
 	unsigned jobs;
 	int quiet;
 	int json;
+	int locked;
 	char **specs;
 	int nr_specs;
 };
@@ -74,6 +77,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "locked", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -103,12 +107,15 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'J':
 			o->json = 1;
 			break;
+		case 'L':
+			o->locked = 1;
+			break;
 		default:
 			return cli_bad_usage("install", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind == argc)
-		return cli_bad_usage("install", "no spec given");
+	if (o->locked && optind != argc)
+		return cli_bad_usage("install", "--locked installs the lock: it takes no spec");
 	o->specs = argv + optind;
 	o->nr_specs = argc - optind;
 	return 0;
@@ -257,41 +264,41 @@ static void print_json(const struct install_result *r, double secs)
 	buf_release(&b);
 }
 
-static int install_one(struct cli_ctx *x, const struct opts *o, const char *text)
+int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_install_opts *o)
 {
 	struct install_opts io = { 0 };
 	struct install_result r;
 	struct view v = { 0 };
-	struct spec spec;
-	struct plan plan;
+	struct sigaction sa;
 	char err[1024] = "", a[32];
 	char *root = paths_root();
 	long long t0 = now_ms();
 	size_t i;
 	int rc;
 
-	if ((rc = resolve_spec_parse(text, &spec, err, sizeof(err))) < 0 ||
-	    (rc = resolve(&x->cat, text, &spec, x->platform, x->profile, &plan, err,
-			  sizeof(err))) < 0) {
-		free(root);
-		return cli_fail(rc, err);
-	}
-	for (i = 0; !o->quiet && !o->json && i < plan.nr_warnings; i++)
-		out_warn("%s", plan.warnings[i]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; !o->quiet && !o->json && i < plan->nr_warnings; i++)
+		out_warn("%s", plan->warnings[i]);
 	v.tty = isatty(2) && !o->json;
 	v.quiet = o->quiet || o->json;
 	v.r = &r;
-	v.plan = &plan;
+	v.plan = plan;
 	io.root = root;
 	io.cache = x->cache;
-	io.source = x->cat.source;
+	io.source = o->source ? o->source : x->cat.source;
 	io.jobs = o->jobs ? o->jobs : x->cfg.jobs;
-	io.fetch_flags = strncmp(x->cat.source, "https://", 8) ? FETCH_ALLOW_PLAIN : 0;
+	/* http:// and file:// only for a source the user named (a mirror, or a lock's). */
+	io.fetch_flags = strncmp(io.source, "https://", 8) ? FETCH_ALLOW_PLAIN : 0;
 	io.cancel = &interrupted;
 	io.ev = (struct install_events){ &v, ev_state, ev_progress, ev_warn };
-	rc = install_plan(&plan, &io, &r, err, sizeof(err));
+	rc = install_plan(plan, &io, &r, err, sizeof(err));
 	draw(&v, true);
 	erase(&v);
+	if (rc == 0 && !r.already)
+		cli_refresh_shims();
 	if (rc == -ECANCELED) {
 		out_error("interrupted; nothing was installed");
 		rc = 130;
@@ -306,33 +313,85 @@ static int install_one(struct cli_ctx *x, const struct opts *o, const char *text
 			out_info("installed %s in %.1f s (%s downloaded)", r.name,
 				 (double)(now_ms() - t0) / 1000.0,
 				 out_bytes(r.downloaded, a, sizeof(a)));
-		printf("%s\n", r.prefix);
+		if (o->print_prefix)
+			printf("%s\n", r.prefix);
 	}
 	free(v.each);
 	install_result_release(&r);
-	plan_release(&plan);
 	free(root);
+	return rc;
+}
+
+static int install_spec(struct cli_ctx *x, const struct cli_install_opts *io, const char *text)
+{
+	struct spec spec;
+	struct plan plan;
+	char err[1024] = "";
+	int rc;
+
+	if ((rc = resolve_spec_parse(text, &spec, err, sizeof(err))) < 0 ||
+	    (rc = resolve(&x->cat, text, &spec, x->platform, x->profile, &plan, err,
+			  sizeof(err))) < 0)
+		return cli_fail(rc, err);
+	rc = cli_install(x, &plan, io);
+	plan_release(&plan);
+	return rc;
+}
+
+/* No spec: the pin of this directory, through its lock when the lock still matches. */
+static int install_pinned(struct cli_ctx *x, const struct cli_install_opts *io, bool locked)
+{
+	struct pinned pd;
+	int rc = cli_pinned(&pd, x);
+
+	if (rc)
+		return rc;
+	if (pd.lock_matches) {
+		struct cli_install_opts lio = *io;
+		struct plan plan;
+
+		/* A configured mirror serves the same bytes; the lock's digests decide. */
+		lio.source = x->cfg.mirror ? x->cat.source : pd.lock.source;
+		lock_to_plan(&pd.lock, lio.source, &plan);
+		rc = cli_install(x, &plan, &lio);
+		plan_release(&plan);
+	} else if (locked) {
+		out_error("%s", pd.lock_problem);
+		out_hint("run 'cuenv use %s' to lock the pin again, or install without --locked",
+			 pd.pin.spec);
+		rc = 1;
+	} else {
+		if (resolve_profile_parse(pd.pin.profile, &x->profile) < 0) {
+			out_error("unknown profile '%s' in %s", pd.pin.profile, pd.pin.path);
+			rc = 2;
+		} else {
+			rc = install_spec(x, io, pd.pin.spec);
+		}
+	}
+	cli_pinned_release(&pd);
 	return rc;
 }
 
 int cmd_install(int argc, char **argv)
 {
-	struct sigaction sa;
 	struct opts o = { 0 };
+	struct cli_install_opts io = { 0 };
 	struct cli_ctx x;
 	int i, rc;
 
 	if ((rc = parse(argc, argv, &o)) != 0)
 		return rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	if (o.quiet)
 		out_set_level(OUT_QUIET);
+	io.jobs = o.jobs;
+	io.quiet = o.quiet;
+	io.json = o.json;
+	io.print_prefix = true;
 	rc = cli_ctx_open(&x, o.platform, o.profile, 0);
+	if (!rc && o.nr_specs == 0)
+		rc = install_pinned(&x, &io, o.locked);
 	for (i = 0; !rc && i < o.nr_specs; i++)
-		rc = install_one(&x, &o, o.specs[i]);
+		rc = install_spec(&x, &io, o.specs[i]);
 	cli_ctx_release(&x);
 	return rc;
 }

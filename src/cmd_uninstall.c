@@ -80,8 +80,10 @@ int cmd_uninstall(int argc, char **argv)
 	}
 	for (i = 0; rc == 0 && i < nr_match; i++)
 		rc = remove_env(envs[match[i]].name);
-	if (rc == 0)
+	if (rc == 0) {
+		cli_refresh_shims();
 		out_info("store entries stay until 'cuenv gc'");
+	}
 	free(match);
 	store_envs_free(envs, nr);
 	return rc;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -557,7 +556,6 @@ static void env_receipt(struct buf *b, const struct store_env *env)
 	buf_addf(b, "cuda\t%s\n", env->cuda);
 	if (env->cudnn)
 		buf_addf(b, "cudnn\t%s\n", env->cudnn);
-	buf_addf(b, "installed\t%lld\n", (long long)time(NULL));
 	for (i = 0; i < env->nr_components; i++) {
 		const struct store_component *c = &env->components[i];
 
@@ -695,8 +693,6 @@ static int parse_env_receipt(struct store_env *env, char *text)
 			set_field(&env->cuda, tab);
 		else if (!strcmp(line, "cudnn"))
 			set_field(&env->cudnn, tab);
-		else if (!strcmp(line, "installed"))
-			env->installed = strtoll(tab, NULL, 10);
 	}
 	return env->name && env->cuda && env->profile ? 0 : -1;
 }
@@ -755,8 +751,13 @@ int store_list_envs(const struct store *s, struct store_env **out, size_t *nr)
 		struct buf b = BUF_INIT;
 		struct store_env env;
 
+		struct stat st;
+
 		if (d->d_name[0] != '.' && fs_read_file(p, RECEIPT_MAX, &b) == 0) {
+			/* No time inside the receipt: envs from one lock are byte-identical. */
 			if (parse_env_receipt(&env, b.s) == 0 && !strcmp(env.name, d->d_name)) {
+				if (stat(p, &st) == 0)
+					env.installed = (long long)st.st_mtime;
 				v = xrealloc(v, (n + 1) * sizeof(*v));
 				v[n++] = env;
 			} else {

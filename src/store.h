@@ -53,7 +53,7 @@ struct store_env {
 	char *name;		/* "cuda-12.4.1+cudnn-9.14.0.64-devel" */
 	char *spec, *platform, *profile, *source;
 	char *cuda, *cudnn;	/* cudnn may be NULL */
-	long long installed;	/* unix time */
+	long long installed;	/* unix time: the receipt's mtime */
 	struct store_component *components;
 	size_t nr_components;
 };

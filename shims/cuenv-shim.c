@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: MIT
+/* cuenv-shim: run <tool> from the env the pin names; it looks things up, never resolves. */
+/*
+ * Every $CUENV_ROOT/shims/<tool> is a hard link to this program. The pin, the
+ * env and the environment are as src/layout.h says. It never forks and never
+ * prints on stdout: exit status, signals and PID are the program's own.
+ * Exit 127: no program to run; 126: it cannot be run, or the pin is unusable.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../src/layout.h"
+
+#define SPEC_MAX       64	 /* resolve.h SPEC_MAX_LEN */
+#define VER_MAX_PARTS  6	 /* version.h VERSION_MAX_PARTS */
+#define VER_MAX_DIGITS 9	 /* version.h VERSION_MAX_DIGITS */
+#define FILE_MAX       (1 << 20) /* cuenv.lock and .wrappers */
+#define NAME_CHARS     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-"
+
+extern char **environ;
+
+struct ver {
+	unsigned nr;
+	uint32_t part[VER_MAX_PARTS];
+};
+
+enum cudnn_op { CUDNN_NONE, CUDNN_ANY, CUDNN_PREFIX, CUDNN_MIN };
+
+struct spec {
+	bool latest;
+	struct ver cuda;
+	enum cudnn_op op;
+	struct ver cudnn;
+};
+
+struct shim {
+	char root[PATH_MAX];
+	char dir[PATH_MAX]; /* $CUENV_ROOT/shims */
+	const char *tool;   /* borrowed from argv[0] */
+	struct stat self;   /* /proc/self/exe */
+	struct stat shims;  /* dir */
+	char depth[32];	    /* "CUENV_SHIM_DEPTH=N" for the program */
+};
+
+struct pin {
+	char spec[SPEC_MAX + 1];
+	char profile[16];
+	char source[PATH_MAX]; /* "CUENV_VERSION" or the pin file */
+	unsigned line;	       /* of the spec in source; 0 for CUENV_VERSION */
+	char lock[PATH_MAX];   /* the lock that may sit beside it; "" for none */
+	char dir[PATH_MAX];    /* the project directory; "" for the others */
+};
+
+/* Pins, locks and .wrappers are read here one at a time. */
+static char fbuf[FILE_MAX + 1];
+
+__attribute__((format(printf, 2, 3))) static _Noreturn void die(int status, const char *fmt, ...)
+{
+	char msg[3 * PATH_MAX];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Names come from argv, files and the environment: keep it one line. */
+	for (i = 0; msg[i]; i++) {
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?';
+	}
+	fprintf(stderr, "cuenv-shim: error: %s\n", msg);
+	exit(status);
+}
+
+/* Format a path into dst (PATH_MAX bytes); exit 126 when it does not fit. */
+__attribute__((format(printf, 2, 3))) static void xfmt(char *dst, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(dst, PATH_MAX, f, ap);
+	va_end(ap);
+	if (n < 0 || n >= PATH_MAX)
+		die(126, "path too long: '%.80s...'", dst);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		die(126, "out of memory");
+	return p;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* A plain file name: tools, env names. Hidden names are the shim's own files. */
+static bool valid_name(const char *s)
+{
+	size_t n = strspn(s, NAME_CHARS);
+
+	return n > 0 && n <= NAME_MAX && !s[n] && s[0] != '.';
+}
+
+/* ---- versions and specs, as version.c and resolve.c have them ---- */
+
+static bool ver_parse(const char *s, size_t len, struct ver *v)
+{
+	size_t i = 0, digits;
+
+	memset(v, 0, sizeof(*v));
+	while (len > 0 && v->nr < VER_MAX_PARTS) {
+		uint32_t n = 0;
+
+		for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; digits++)
+			n = n * 10 + (uint32_t)(s[i++] - '0');
+		if (digits == 0 || digits > VER_MAX_DIGITS)
+			return false;
+		v->part[v->nr++] = n;
+		if (i == len)
+			return true;
+		if (s[i++] != '.' || i == len)
+			return false;
+	}
+	return false;
+}
+
+static int ver_cmp(const struct ver *a, const struct ver *b)
+{
+	unsigned i;
+
+	for (i = 0; i < a->nr && i < b->nr; i++) {
+		if (a->part[i] != b->part[i])
+			return a->part[i] < b->part[i] ? -1 : 1;
+	}
+	return a->nr == b->nr ? 0 : a->nr < b->nr ? -1 : 1;
+}
+
+static bool ver_has_prefix(struct ver v, const struct ver *prefix)
+{
+	if (v.nr < prefix->nr)
+		return false;
+	v.nr = prefix->nr;
+	return ver_cmp(&v, prefix) == 0;
+}
+
+/* spec := ("latest" | N[.N[.N]]) ["+cudnn" [N[.N[.N]] | ">=" N[.N[.N]]]] */
+static bool spec_parse(const char *s, struct spec *sp)
+{
+	const char *plus = strchr(s, '+'), *c;
+	size_t n = plus ? (size_t)(plus - s) : strlen(s);
+
+	memset(sp, 0, sizeof(*sp));
+	if (strlen(s) > SPEC_MAX)
+		return false;
+	if (n == 6 && !strncmp(s, "latest", 6))
+		sp->latest = true;
+	else if (!ver_parse(s, n, &sp->cuda) || sp->cuda.nr > 3)
+		return false;
+	if (!plus)
+		return true;
+	if (strncmp(plus + 1, "cudnn", 5))
+		return false;
+	c = plus + 6;
+	sp->op = !*c ? CUDNN_ANY : strncmp(c, ">=", 2) ? CUDNN_PREFIX : CUDNN_MIN;
+	if (sp->op == CUDNN_MIN)
+		c += 2;
+	return sp->op == CUDNN_ANY || (ver_parse(c, strlen(c), &sp->cudnn) && sp->cudnn.nr <= 3);
+}
+
+/* resolve_spec_matches(): a spec without "+cudnn" takes only envs without cuDNN. */
+static bool spec_matches(const struct spec *sp, const struct ver *cuda, const struct ver *cudnn)
+{
+	struct ver d = *cudnn;
+
+	if (!sp->latest && !ver_has_prefix(*cuda, &sp->cuda))
+		return false;
+	if (sp->op == CUDNN_NONE || d.nr == 0)
+		return sp->op == CUDNN_NONE && d.nr == 0;
+	/* cuDNN labels have three parts; the installed version may have four. */
+	if (d.nr > 3)
+		d.nr = 3;
+	if (sp->op == CUDNN_ANY)
+		return true;
+	if (sp->op == CUDNN_PREFIX)
+		return ver_has_prefix(d, &sp->cudnn);
+	return d.part[0] == sp->cudnn.part[0] && ver_cmp(&d, &sp->cudnn) >= 0;
+}
+
+/* ---- small text files: pins, locks, .wrappers ---- */
+
+/*
+ * Read path (a regular file of at most max bytes) into fbuf. Returns the text
+ * after a UTF-8 BOM, or NULL when there is no such file. Exits 126 on a file
+ * that is there but unusable: a FIFO or device is never opened for reading.
+ */
+static char *slurp(const char *path, size_t max)
+{
+	struct stat st;
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(126, "cannot read '%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die(126, "'%s' is not a regular file", path);
+	do {
+		r = read(fd, fbuf + len, max + 1 - len);
+		len += r > 0 ? (size_t)r : 0;
+	} while (r > 0 && len <= max);
+	if (r < 0)
+		die(126, "cannot read '%s': %s", path, strerror(errno));
+	if (len > max)
+		die(126, "'%s' is larger than %zu bytes", path, max);
+	close(fd);
+	fbuf[len] = '\0';
+	if (memchr(fbuf, '\0', len))
+		die(126, "'%s' is not a text file", path);
+	return strncmp(fbuf, "\xEF\xBB\xBF", 3) ? fbuf : fbuf + 3;
+}
+
+static char *trim(char *s)
+{
+	char *e = s + strlen(s);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	*e = '\0';
+	return s;
+}
+
+/* The next line at *cur, trimmed (CR LF too), or NULL at the end. Writes into the text. */
+static char *next_line(char **cur)
+{
+	char *s = *cur, *nl = strchr(s, '\n');
+
+	if (!*s)
+		return NULL;
+	*cur = nl ? nl + 1 : s + strlen(s);
+	if (nl)
+		*nl = '\0';
+	return trim(s);
+}
+
+/* "key = value", spaces optional. */
+static bool split_kv(char *line, char **key, char **val)
+{
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return false;
+	*eq = '\0';
+	*key = trim(line);
+	*val = trim(eq + 1);
+	return true;
+}
+
+static _Noreturn void bad_spec(const struct pin *p, const char *s)
+{
+	if (p->line)
+		die(126, "invalid spec '%.64s' in %s:%u", s, p->source, p->line);
+	die(126, "invalid spec '%.64s' in %s", s, p->source);
+}
+
+/*
+ * A setting after the spec: "profile = P", or "cudnn = V" as other CUDA
+ * version managers write it (*cudnn points into the text). Others are ignored.
+ */
+static void pin_setting(struct pin *p, char *line, unsigned n, const char **cudnn)
+{
+	char *key, *val;
+
+	if (!split_kv(line, &key, &val))
+		die(126, "invalid line '%.64s' in %s:%u", line, p->source, n);
+	if (!strcmp(key, "cudnn")) {
+		*cudnn = val;
+	} else if (!strcmp(key, "profile")) {
+		if (strcmp(val, "runtime") && strcmp(val, "devel") && strcmp(val, "full"))
+			die(126, "invalid profile '%.64s' in %s:%u", val, p->source, n);
+		snprintf(p->profile, sizeof(p->profile), "%s", val);
+	}
+}
+
+/* Read the pin file p->source. Returns false when there is none. */
+static bool read_pin(struct pin *p)
+{
+	char *cur = slurp(p->source, LAYOUT_PIN_MAX), *line;
+	const char *cudnn = NULL;
+	unsigned n = 0;
+
+	if (!cur)
+		return false;
+	for (p->line = 0; (line = next_line(&cur)) != NULL;) {
+		n++;
+		if (!*line || *line == '#')
+			continue;
+		if (p->line) {
+			pin_setting(p, line, n, &cudnn);
+			continue;
+		}
+		p->line = n;
+		if (snprintf(p->spec, sizeof(p->spec), "%s", line) > SPEC_MAX)
+			bad_spec(p, line);
+	}
+	if (!p->line)
+		die(126, "no spec in '%s'", p->source);
+	if (cudnn && !strstr(p->spec, "+cudnn")) {
+		char spec[LAYOUT_PIN_MAX + SPEC_MAX + 8];
+
+		if (snprintf(spec, sizeof(spec), "%s+cudnn%s", p->spec, cudnn) > SPEC_MAX)
+			bad_spec(p, spec);
+		snprintf(p->spec, sizeof(p->spec), "%.64s", spec);
+	}
+	return true;
+}
+
+/* The nearest LAYOUT_PIN_FILE from the current directory up to '/'. */
+static bool find_project_pin(struct pin *p)
+{
+	char dir[PATH_MAX];
+
+	if (!getcwd(dir, sizeof(dir)) || dir[0] != '/')
+		die(126, "cannot get the current directory: %s", strerror(errno));
+	for (;;) {
+		const char *d = strcmp(dir, "/") ? dir : "";
+		char *slash;
+
+		xfmt(p->source, "%s/%s", d, LAYOUT_PIN_FILE);
+		if (read_pin(p)) {
+			xfmt(p->lock, "%s/%s", d, LAYOUT_LOCK_FILE);
+			xfmt(p->dir, "%s", dir);
+			return true;
+		}
+		if (!*d)
+			return false;
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash++;
+		*slash = '\0';
+	}
+}
+
+/* layout.h step 1. Returns false when nothing pins a version. */
+static bool find_pin(const struct shim *sh, struct pin *p)
+{
+	const char *v = getenv("CUENV_VERSION");
+
+	snprintf(p->profile, sizeof(p->profile), "%s", LAYOUT_DEFAULT_PROFILE);
+	if (v && *v) {
+		snprintf(p->source, sizeof(p->source), "CUENV_VERSION");
+		if (strlen(v) > SPEC_MAX)
+			bad_spec(p, v);
+		snprintf(p->spec, sizeof(p->spec), "%s", v);
+		return true;
+	}
+	if (find_project_pin(p))
+		return true;
+	xfmt(p->source, "%s/%s", sh->root, LAYOUT_GLOBAL_PIN);
+	xfmt(p->lock, "%s/%s", sh->root, LAYOUT_GLOBAL_LOCK);
+	return read_pin(p);
+}
+
+/* ---- from the pin to an env ---- */
+
+/* layout.h step 2: the env named by a lock whose spec and profile are the pin's. */
+static bool lock_env(const struct pin *p, char *env)
+{
+	char *cur = *p->lock ? slurp(p->lock, FILE_MAX) : NULL, *line, *key, *val;
+	const char *spec = NULL, *profile = NULL, *name = NULL;
+
+	while (cur && (line = next_line(&cur)) != NULL) {
+		if (*line == '#' || !split_kv(line, &key, &val))
+			continue;
+		if (!strcmp(key, "spec") && !spec)
+			spec = val;
+		else if (!strcmp(key, "profile") && !profile)
+			profile = val;
+		else if (!strcmp(key, "env") && !name)
+			name = val;
+	}
+	if (!spec || !name || strcmp(spec, p->spec) ||
+	    strcmp(profile ? profile : LAYOUT_DEFAULT_PROFILE, p->profile))
+		return false;
+	if (!valid_name(name))
+		die(126, "invalid env '%.64s' in %s", name, p->lock);
+	snprintf(env, NAME_MAX + 1, "%s", name);
+	return true;
+}
+
+/* "cuda-<label>[+cudnn-<version>]-<profile>": its versions (cudnn->nr 0: none). */
+static bool parse_env(const char *name, const char *profile, struct ver *cuda, struct ver *cudnn)
+{
+	const char *mid = name + 5, *dash = strrchr(name, '-'), *plus;
+
+	memset(cudnn, 0, sizeof(*cudnn));
+	if (strncmp(name, "cuda-", 5) || dash < mid || strcmp(dash + 1, profile))
+		return false;
+	plus = strstr(mid, "+cudnn-");
+	if (!plus || plus + 6 >= dash)
+		return ver_parse(mid, (size_t)(dash - mid), cuda);
+	return ver_parse(mid, (size_t)(plus - mid), cuda) &&
+	       ver_parse(plus + 7, (size_t)(dash - plus - 7), cudnn);
+}
+
+/* layout.h step 3: the newest installed env of the pin's profile that satisfies sp. */
+static bool newest_env(const struct shim *sh, const struct pin *p, const struct spec *sp, char *env)
+{
+	struct ver c, d, best_c = {0}, best_d = {0};
+	char dir[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dp;
+
+	xfmt(dir, "%s/%s", sh->root, LAYOUT_ENVS_DIR);
+	if (!(dp = opendir(dir)) && errno == ENOENT)
+		return false;
+	if (!dp)
+		die(126, "cannot read '%s': %s", dir, strerror(errno));
+	while ((de = readdir(dp)) != NULL) {
+		if (!valid_name(de->d_name) || !parse_env(de->d_name, p->profile, &c, &d) ||
+		    !spec_matches(sp, &c, &d))
+			continue;
+		if (found && ver_cmp(&c, &best_c) < 0)
+			continue;
+		if (found && !ver_cmp(&c, &best_c) && ver_cmp(&d, &best_d) <= 0)
+			continue;
+		best_c = c, best_d = d, found = true;
+		snprintf(env, NAME_MAX + 1, "%s", de->d_name);
+	}
+	closedir(dp);
+	return found;
+}
+
+static _Noreturn void not_installed(const struct pin *p)
+{
+	char opt[32] = "";
+
+	if (*p->dir)
+		die(127, "'%s' (set by %s) is not installed; run 'cuenv install' in %s", p->spec,
+		    p->source, p->dir);
+	if (strcmp(p->profile, LAYOUT_DEFAULT_PROFILE))
+		snprintf(opt, sizeof(opt), " --profile %s", p->profile);
+	die(127, "'%s' (set by %s) is not installed; run 'cuenv install %s%s'", p->spec, p->source,
+	    p->spec, opt);
+}
+
+/* ---- the environment and the exec ---- */
+
+static char *pair(const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *s = xmalloc(n);
+
+	snprintf(s, n, "%s=%s", name, value);
+	return s;
+}
+
+/* The next element of a ':' list at *s; false at the end. */
+static bool next_elem(const char **s, const char **elem, size_t *len)
+{
+	if (!*s || !**s)
+		return false;
+	*elem = *s;
+	*len = strcspn(*s, ":");
+	*s += *len + ((*s)[*len] == ':');
+	return true;
+}
+
+/* "VAR=first:<old VAR without empty elements, first, and anything below below>". */
+static char *prepend(const char *var, const char *first, const char *below)
+{
+	const char *old = getenv(var), *e;
+	size_t cap = strlen(var) + strlen(first) + (old ? strlen(old) : 0) + 3, n;
+	char *out = xmalloc(cap);
+	size_t len = (size_t)snprintf(out, cap, "%s=%s", var, first);
+
+	while (next_elem(&old, &e, &n)) {
+		if (n == 0 || (n == strlen(first) && !strncmp(e, first, n)) ||
+		    (n >= strlen(below) && !strncmp(e, below, strlen(below))))
+			continue;
+		out[len++] = ':';
+		memcpy(out + len, e, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Is entry ("NAME=value") one of the names in set ("NAME=value", or "NAME" to unset)? */
+static bool in_set(const char *entry, const char *const *set, size_t nset)
+{
+	size_t len = strcspn(entry, "="), i;
+
+	for (i = 0; i < nset; i++) {
+		if (strcspn(set[i], "=") == len && !strncmp(entry, set[i], len))
+			return true;
+	}
+	return false;
+}
+
+/* environ, with each name in set replaced by set's value or removed. */
+static char **compose(const char *const *set, size_t nset)
+{
+	size_t n = 0, i, k = 0;
+	char **envp;
+
+	while (environ && environ[n])
+		n++;
+	envp = xmalloc((n + nset + 1) * sizeof(*envp));
+	for (i = 0; i < n; i++) {
+		if (!in_set(environ[i], set, nset))
+			envp[k++] = environ[i];
+	}
+	for (i = 0; i < nset; i++) {
+		if (strchr(set[i], '='))
+			envp[k++] = (char *)set[i];
+	}
+	envp[k] = NULL;
+	return envp;
+}
+
+/* The environment of layout.h for prefix P of env name; *path: its PATH value. */
+static char **env_for(const struct shim *sh, const char *prefix, const char *name,
+		      const char **path)
+{
+	static const char *const cuda[] = {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT",
+					   "CUDAToolkit_ROOT"};
+	static const char *const cudnn[] = {"CUDNN_PATH", "CUDNN_HOME", "CUDNN_ROOT"};
+	char below[PATH_MAX], bin[PATH_MAX], lib[PATH_MAX];
+	const char *set[12];
+	size_t n = 0, i;
+
+	if (strchr(prefix, ':'))
+		die(126, "env prefix '%s' contains ':'", prefix);
+	xfmt(below, "%s/%s/", sh->root, LAYOUT_ENVS_DIR);
+	xfmt(bin, "%s/bin", prefix);
+	xfmt(lib, "%s/lib", prefix);
+	set[n++] = prepend("PATH", bin, below);
+	set[n++] = prepend("LD_LIBRARY_PATH", lib, below);
+	for (i = 0; i < sizeof(cuda) / sizeof(*cuda); i++)
+		set[n++] = pair(cuda[i], prefix);
+	for (i = 0; i < sizeof(cudnn) / sizeof(*cudnn); i++)
+		set[n++] = strstr(name, "+cudnn-") ? pair(cudnn[i], prefix) : cudnn[i];
+	set[n++] = pair("CUENV_ACTIVE", name);
+	set[n++] = sh->depth;
+	*path = set[0] + strlen("PATH=");
+	return compose(set, n);
+}
+
+/* The first <tool> on the list path that is an executable file and not a shim. */
+static bool search(const struct shim *sh, const char *path, char *out)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	const char *e;
+	size_t n;
+
+	while (next_elem(&path, &e, &n)) {
+		if (n == 0 || n >= sizeof(dir))
+			continue;
+		memcpy(dir, e, n);
+		dir[n] = '\0';
+		if (stat(dir, &st) == 0 && same_file(&st, &sh->shims))
+			continue;
+		if (snprintf(out, PATH_MAX, "%s/%s", dir, sh->tool) >= PATH_MAX ||
+		    stat(out, &st) < 0 || !S_ISREG(st.st_mode) || same_file(&st, &sh->self) ||
+		    access(out, X_OK) < 0)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Is the tool one of the user's wrappers (cuenv shim add)? */
+static bool is_wrapper(const struct shim *sh)
+{
+	char path[PATH_MAX], *cur, *line;
+
+	xfmt(path, "%s/%s", sh->dir, LAYOUT_WRAPPERS);
+	cur = slurp(path, FILE_MAX);
+	while (cur && (line = next_line(&cur)) != NULL) {
+		if (!strcmp(line, sh->tool))
+			return true;
+	}
+	return false;
+}
+
+static _Noreturn void run(const char *path, char **argv, char **envp)
+{
+	int err;
+
+	execve(path, argv, envp);
+	err = errno;
+	die(err == ENOENT ? 127 : 126, "cannot run '%s': %s", path, strerror(err));
+}
+
+/* ---- setup ---- */
+
+/* paths.c paths_root(), without the passwd fallback that a static libc lacks. */
+static void find_root(char *root)
+{
+	const char *v = getenv("CUENV_ROOT");
+	char cwd[PATH_MAX];
+
+	if (v && *v && (*v == '/' || !getcwd(cwd, sizeof(cwd))))
+		xfmt(root, "%s", v);
+	else if (v && *v)
+		xfmt(root, "%s/%s", cwd, v);
+	else if ((v = getenv("XDG_DATA_HOME")) && *v == '/')
+		xfmt(root, "%s/cuenv", v);
+	else if ((v = getenv("HOME")) && *v == '/')
+		xfmt(root, "%s/.local/share/cuenv", v);
+	else
+		die(126, "cannot find the cuenv root: set CUENV_ROOT or HOME");
+}
+
+/* The tool name, the shim directory, and proof that argv[0] names this program. */
+static void setup(struct shim *sh, int argc, char **argv)
+{
+	const char *v = getenv(LAYOUT_SHIM_DEPTH_VAR), *slash;
+	char link[PATH_MAX], *end = NULL;
+	unsigned long depth = v && *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+	struct stat st;
+
+	if (argc < 1 || !argv[0] || !*argv[0])
+		die(126, "no program name in argv[0]");
+	slash = strrchr(argv[0], '/');
+	sh->tool = slash ? slash + 1 : argv[0];
+	if (!*sh->tool)
+		die(126, "no program name in argv[0] '%.64s'", argv[0]);
+	if (!valid_name(sh->tool))
+		die(127, "'%.64s' is not a cuenv shim", sh->tool);
+	find_root(sh->root);
+	xfmt(sh->dir, "%s/%s", sh->root, LAYOUT_SHIMS_DIR);
+	if (stat("/proc/self/exe", &sh->self) < 0)
+		die(126, "cannot stat '/proc/self/exe': %s", strerror(errno));
+	xfmt(link, "%s/%s", sh->dir, sh->tool);
+	if (stat(link, &st) < 0 || !same_file(&st, &sh->self) || stat(sh->dir, &sh->shims) < 0)
+		die(127, "'%s' is not a cuenv shim", sh->tool);
+	/* Not a number: count from 0 rather than refuse to run. */
+	if (end && *end)
+		depth = 0;
+	if (depth >= LAYOUT_SHIM_MAX_DEPTH)
+		die(126, "shim loop: '%s' went through shims more than %d times (%s)", sh->tool,
+		    LAYOUT_SHIM_MAX_DEPTH, LAYOUT_SHIM_DEPTH_VAR);
+	snprintf(sh->depth, sizeof(sh->depth), "%s=%lu", LAYOUT_SHIM_DEPTH_VAR, depth + 1);
+}
+
+int main(int argc, char **argv)
+{
+	static struct shim sh;
+	static struct pin pin;
+	char env[NAME_MAX + 1], prefix[PATH_MAX], prog[PATH_MAX];
+	const char *path = getenv("PATH");
+	struct spec sp;
+	struct stat st;
+	char **envp;
+
+	setup(&sh, argc, argv);
+	if (!find_pin(&sh, &pin)) {
+		const char *depth_only[] = {sh.depth};
+
+		if (!search(&sh, path, prog))
+			die(127, "'%s' not found on PATH", sh.tool);
+		run(prog, argv, compose(depth_only, 1));
+	}
+	if (!spec_parse(pin.spec, &sp))
+		bad_spec(&pin, pin.spec);
+	if (!lock_env(&pin, env) && !newest_env(&sh, &pin, &sp, env))
+		not_installed(&pin);
+	xfmt(prefix, "%s/%s/%s", sh.root, LAYOUT_ENVS_DIR, env);
+	if (stat(prefix, &st) < 0 || !S_ISDIR(st.st_mode))
+		not_installed(&pin);
+	envp = env_for(&sh, prefix, env, &path);
+	xfmt(prog, "%s/bin/%s", prefix, sh.tool);
+	if (access(prog, F_OK) == 0)
+		run(prog, argv, envp);
+	if (!is_wrapper(&sh))
+		die(127, "'%s' is not in %s (set by %s)", sh.tool, env, pin.source);
+	if (!search(&sh, path, prog))
+		die(127, "'%s' not found on PATH", sh.tool);
+	run(prog, argv, envp);
+}

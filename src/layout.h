@@ -1,0 +1,50 @@
+/*
+ * layout.h - names shared by cuenv and its shim (shims/cuenv-shim.c).
+ *
+ * Header-only constants, no includes: the shim is libc-only and includes
+ * nothing else from src/. Both sides compute the same environment for an
+ * env prefix P named N (DESIGN.md "Running things"):
+ *
+ *	PATH			P/bin, then the old PATH without empty elements,
+ *				without P/bin and without any entry below
+ *				$CUENV_ROOT/envs/ (a previously active env)
+ *	LD_LIBRARY_PATH		P/lib, then the old value filtered the same way
+ *	CUDA_HOME CUDA_PATH CUDA_ROOT CUDAToolkit_ROOT	P
+ *	CUDNN_PATH CUDNN_HOME CUDNN_ROOT	P when N contains "+cudnn-", else unset
+ *	CUENV_ACTIVE		N
+ *
+ * How a pin becomes an env, without parsing a manifest:
+ *  1. the pin: $CUENV_VERSION (non-empty), else the nearest LAYOUT_PIN_FILE
+ *     from the current directory up to '/', else the global pin
+ *     $CUENV_ROOT/LAYOUT_GLOBAL_PIN; its first non-comment line is the spec,
+ *     "profile = P" on a later line picks the profile (default devel);
+ *  2. a pin file with a LAYOUT_LOCK_FILE beside it (the global pin:
+ *     LAYOUT_GLOBAL_LOCK) whose "spec" and "profile" lines equal the pin's
+ *     names the env exactly in its "env = N" line;
+ *  3. otherwise the newest installed env whose name
+ *     "cuda-<label>[+cudnn-<version>]-<profile>" satisfies the spec.
+ */
+#ifndef CUENV_LAYOUT_H
+#define CUENV_LAYOUT_H
+
+#define LAYOUT_PIN_FILE ".cuda-version"
+#define LAYOUT_LOCK_FILE "cuenv.lock"
+#define LAYOUT_GLOBAL_PIN "global-version"
+#define LAYOUT_GLOBAL_LOCK "global-version.lock"
+#define LAYOUT_ENVS_DIR "envs"
+#define LAYOUT_SHIMS_DIR "shims"
+/* In the shims directory: the shim program all shim names are hard links to. */
+#define LAYOUT_SHIM_BINARY ".cuenv-shim"
+/* In the shims directory: user wrappers (cuenv shim add), one name per line. */
+#define LAYOUT_WRAPPERS ".wrappers"
+/* Bumped by 'cuenv use' so shell hooks notice a pin changed without a process. */
+#define LAYOUT_PIN_GENERATION "pin-generation"
+
+#define LAYOUT_DEFAULT_PROFILE "devel"
+/* Pins larger than this are refused (they are one line and a few settings). */
+#define LAYOUT_PIN_MAX 4096
+/* A shim started by a shim more often than this is looping: give up. */
+#define LAYOUT_SHIM_MAX_DEPTH 20
+#define LAYOUT_SHIM_DEPTH_VAR "CUENV_SHIM_DEPTH"
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * pin.h - which pair a directory wants (.cuda-version) and exactly what it
+ * got (cuenv.lock).
+ *
+ * A pin file's first non-comment line is the spec as the user typed it;
+ * "key = value" lines may follow ("profile = runtime"); '#' starts a
+ * comment. Pins written by other CUDA version managers are read too: a bare
+ * version, and "cudnn=9.1" lines (which add "+cudnn9.1" to the spec).
+ *
+ * Lookup (pin_find): $CUENV_VERSION, then the nearest .cuda-version from the
+ * current directory up to '/', then the global pin in $CUENV_ROOT. A pin file
+ * owned by another user (not root) is skipped with a warning, as git does
+ * with repositories it does not trust.
+ *
+ * The lock records the resolution: labels, platform, profile, source, the
+ * env's name, each manifest's sha256 and every archive (product, name,
+ * version, size, sha256, relative path), one "key = value" per line, so the
+ * shim can read "spec", "profile" and "env" with a few lines of C.
+ *
+ *	struct pin p;
+ *	if (pin_find(&p, cwd, root, warn, sizeof(warn), err, sizeof(err)) == 0 && p.source)
+ *		... p.spec, p.profile, p.path ...
+ *	pin_release(&p);
+ */
+#ifndef CUENV_PIN_H
+#define CUENV_PIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolve.h"
+
+enum pin_source { PIN_NONE, PIN_ENV, PIN_FILE, PIN_GLOBAL };
+
+struct pin {
+	enum pin_source source;
+	char *path;		/* the pin file; NULL for CUENV_VERSION */
+	char *dir;		/* its directory; NULL for CUENV_VERSION */
+	char *spec;		/* the spec, "+cudnnX" added from a cudnn= line */
+	char *profile;		/* from "profile = …", default devel */
+};
+
+/*
+ * Parse a pin file's bytes (name is used in messages). Returns 0, or
+ * -CUE_EDATA with "<name>:<line>: <reason>" in err.
+ */
+int pin_parse(struct pin *p, const char *data, size_t len, const char *name, char *err,
+	      size_t errlen);
+
+/*
+ * Find the pin that applies in cwd. Returns 0 with p->source PIN_NONE when
+ * there is none; a negative code with err for an unreadable or malformed
+ * pin. Skipped pins (another owner) are described in warn ("" if none).
+ */
+int pin_find(struct pin *p, const char *cwd, const char *root, char *warn, size_t warnlen,
+	     char *err, size_t errlen);
+
+/* "the environment variable CUENV_VERSION", "/p/.cuda-version", … for messages. */
+const char *pin_describe(const struct pin *p, char *dst, size_t len);
+
+/* Write a pin file atomically (the default profile is not written). */
+int pin_write(const char *path, const char *spec, const char *profile);
+
+void pin_release(struct pin *p);
+
+struct lock_archive {
+	char *product, *name, *version, *relative_path;
+	uint64_t size;
+	unsigned char sha256[32];
+};
+
+struct lock {
+	char *spec, *profile, *platform, *source, *env;
+	char *cuda, *cudnn, *cudnn_label, *cudnn_variant;	/* cudnn* NULL without cuDNN */
+	unsigned char cuda_manifest[32], cudnn_manifest[32];
+	struct lock_archive *archives;
+	size_t nr;
+};
+
+/* Write the lock of plan p (resolved from source) to path, atomically. */
+int lock_write(const char *path, const struct plan *p, const char *source);
+
+/* Parse a lock. Returns 0 or -CUE_EDATA with "<name>:<line>: <reason>". */
+int lock_parse(struct lock *l, const char *data, size_t len, const char *name, char *err,
+	       size_t errlen);
+
+/*
+ * The plan a lock stands for, archives and all, without the catalogue:
+ * installing it gives the same env on every machine. URLs use source, or the
+ * lock's own when NULL (a mirror serves the same bytes: the sha256 decide).
+ * Release with plan_release().
+ */
+void lock_to_plan(const struct lock *l, const char *source, struct plan *p);
+
+void lock_release(struct lock *l);
+
+#endif
