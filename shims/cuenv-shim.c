@@ -21,10 +21,11 @@
 
 #include "../src/layout.h"
 
-#define SPEC_MAX       64	 /* resolve.h SPEC_MAX_LEN */
-#define VER_MAX_PARTS  6	 /* version.h VERSION_MAX_PARTS */
-#define VER_MAX_DIGITS 9	 /* version.h VERSION_MAX_DIGITS */
-#define FILE_MAX       (1 << 20) /* cuenv.lock and .wrappers */
+#define SPEC_MAX       64		/* resolve.h SPEC_MAX_LEN */
+#define VER_MAX_PARTS  6		/* version.h VERSION_MAX_PARTS */
+#define VER_MAX_DIGITS 9		/* version.h VERSION_MAX_DIGITS */
+#define FILE_MAX       (1 << 20)	/* cuenv.lock and .wrappers */
+#define ENV_RECEIPT    ".cuenv/receipt" /* store.c: an env without one is not installed */
 #define NAME_CHARS     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-"
 
 extern char **environ;
@@ -56,7 +57,8 @@ struct pin {
 	char spec[SPEC_MAX + 1];
 	char profile[16];
 	char source[PATH_MAX]; /* "CUENV_VERSION" or the pin file */
-	unsigned line;	       /* of the spec in source; 0 for CUENV_VERSION */
+	bool from_env;	       /* CUENV_VERSION */
+	unsigned line;	       /* of the spec in source */
 	char lock[PATH_MAX];   /* the lock that may sit beside it; "" for none */
 	char dir[PATH_MAX];    /* the project directory; "" for the others */
 };
@@ -64,21 +66,36 @@ struct pin {
 /* Pins, locks and .wrappers are read here one at a time. */
 static char fbuf[FILE_MAX + 1];
 
-__attribute__((format(printf, 2, 3))) static _Noreturn void die(int status, const char *fmt, ...)
+__attribute__((format(printf, 2, 0))) static void say(const char *kind, const char *fmt, va_list ap)
 {
 	char msg[3 * PATH_MAX];
-	va_list ap;
 	size_t i;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* Names come from argv, files and the environment: keep it one line. */
 	for (i = 0; msg[i]; i++) {
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = '?';
 	}
-	fprintf(stderr, "cuenv-shim: error: %s\n", msg);
+	fprintf(stderr, "cuenv-shim: %s: %s\n", kind, msg);
+}
+
+__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say("warning", fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static _Noreturn void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say("error", fmt, ap);
+	va_end(ap);
 	exit(status);
 }
 
@@ -92,7 +109,7 @@ __attribute__((format(printf, 2, 3))) static void xfmt(char *dst, const char *f,
 	n = vsnprintf(dst, PATH_MAX, f, ap);
 	va_end(ap);
 	if (n < 0 || n >= PATH_MAX)
-		die(126, "path too long: '%.80s...'", dst);
+		die(126, "'%.80s...': %s", dst, strerror(ENAMETOOLONG));
 }
 
 static void *xmalloc(size_t n)
@@ -109,12 +126,21 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* A plain file name: tools, env names. Hidden names are the shim's own files. */
+/* A plain file name, as shims.c shims_valid_name() has it: tools and envs. */
 static bool valid_name(const char *s)
 {
 	size_t n = strspn(s, NAME_CHARS);
 
-	return n > 0 && n <= NAME_MAX && !s[n] && s[0] != '.';
+	return n > 0 && n <= NAME_MAX && !s[n] && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static bool printable(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	}
+	return true;
 }
 
 /* ---- versions and specs, as version.c and resolve.c have them ---- */
@@ -278,9 +304,9 @@ static bool split_kv(char *line, char **key, char **val)
 
 static _Noreturn void bad_spec(const struct pin *p, const char *s)
 {
-	if (p->line)
-		die(126, "invalid spec '%.64s' in %s:%u", s, p->source, p->line);
-	die(126, "invalid spec '%.64s' in %s", s, p->source);
+	if (p->from_env)
+		die(126, "invalid spec '%.64s' in %s", s, p->source);
+	die(126, "invalid spec '%.64s' in %s:%u", s, p->source, p->line);
 }
 
 /*
@@ -302,19 +328,22 @@ static void pin_setting(struct pin *p, char *line, unsigned n, const char **cudn
 	}
 }
 
-/* Read the pin file p->source. Returns false when there is none. */
-static bool read_pin(struct pin *p)
+/*
+ * The spec and settings of a pin's text: the first line that is not blank or
+ * a comment is the spec (layout.h), as in pin.c.
+ */
+static void parse_pin(struct pin *p, char *cur)
 {
-	char *cur = slurp(p->source, LAYOUT_PIN_MAX), *line;
 	const char *cudnn = NULL;
 	unsigned n = 0;
+	char *line;
 
-	if (!cur)
-		return false;
 	for (p->line = 0; (line = next_line(&cur)) != NULL;) {
 		n++;
 		if (!*line || *line == '#')
 			continue;
+		if (!printable(line))
+			die(126, "control character in %s:%u", p->source, n);
 		if (p->line) {
 			pin_setting(p, line, n, &cudnn);
 			continue;
@@ -332,7 +361,27 @@ static bool read_pin(struct pin *p)
 			bad_spec(p, spec);
 		snprintf(p->spec, sizeof(p->spec), "%.64s", spec);
 	}
-	return true;
+}
+
+/* Read the pin file p->source. Returns false when there is none. */
+static bool read_pin(struct pin *p)
+{
+	char *text = slurp(p->source, LAYOUT_PIN_MAX);
+
+	if (text)
+		parse_pin(p, text);
+	return text != NULL;
+}
+
+/* pin.c trusted(): a pin another user can write must not choose what runs here. */
+static bool trusted(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || st.st_uid == geteuid() || st.st_uid == 0)
+		return true;
+	warn("ignoring '%s': it belongs to another user (uid %u)", path, (unsigned)st.st_uid);
+	return false;
 }
 
 /* The nearest LAYOUT_PIN_FILE from the current directory up to '/'. */
@@ -347,7 +396,7 @@ static bool find_project_pin(struct pin *p)
 		char *slash;
 
 		xfmt(p->source, "%s/%s", d, LAYOUT_PIN_FILE);
-		if (read_pin(p)) {
+		if (trusted(p->source) && read_pin(p)) {
 			xfmt(p->lock, "%s/%s", d, LAYOUT_LOCK_FILE);
 			xfmt(p->dir, "%s", dir);
 			return true;
@@ -368,10 +417,12 @@ static bool find_pin(const struct shim *sh, struct pin *p)
 
 	snprintf(p->profile, sizeof(p->profile), "%s", LAYOUT_DEFAULT_PROFILE);
 	if (v && *v) {
+		p->from_env = true;
 		snprintf(p->source, sizeof(p->source), "CUENV_VERSION");
-		if (strlen(v) > SPEC_MAX)
+		if (strlen(v) > LAYOUT_PIN_MAX)
 			bad_spec(p, v);
-		snprintf(p->spec, sizeof(p->spec), "%s", v);
+		snprintf(fbuf, sizeof(fbuf), "%s", v);
+		parse_pin(p, fbuf);
 		return true;
 	}
 	if (find_project_pin(p))
@@ -383,8 +434,23 @@ static bool find_pin(const struct shim *sh, struct pin *p)
 
 /* ---- from the pin to an env ---- */
 
-/* layout.h step 2: the env named by a lock whose spec and profile are the pin's. */
-static bool lock_env(const struct pin *p, char *env)
+/* An env is installed when its receipt is there, as store.c lists envs. */
+static bool installed(const struct shim *sh, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!valid_name(name) || name[0] == '.')
+		return false;
+	xfmt(path, "%s/%s/%s/%s", sh->root, LAYOUT_ENVS_DIR, name, ENV_RECEIPT);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * layout.h step 2: the env named by a lock whose spec and profile are the
+ * pin's. As cli.c has it, a lock naming an env that is not installed is passed
+ * over (for the newest installed match), and the last line of a key counts.
+ */
+static bool lock_env(const struct shim *sh, const struct pin *p, char *env)
 {
 	char *cur = *p->lock ? slurp(p->lock, FILE_MAX) : NULL, *line, *key, *val;
 	const char *spec = NULL, *profile = NULL, *name = NULL;
@@ -392,18 +458,16 @@ static bool lock_env(const struct pin *p, char *env)
 	while (cur && (line = next_line(&cur)) != NULL) {
 		if (*line == '#' || !split_kv(line, &key, &val))
 			continue;
-		if (!strcmp(key, "spec") && !spec)
+		if (!strcmp(key, "spec"))
 			spec = val;
-		else if (!strcmp(key, "profile") && !profile)
+		else if (!strcmp(key, "profile"))
 			profile = val;
-		else if (!strcmp(key, "env") && !name)
+		else if (!strcmp(key, "env"))
 			name = val;
 	}
-	if (!spec || !name || strcmp(spec, p->spec) ||
-	    strcmp(profile ? profile : LAYOUT_DEFAULT_PROFILE, p->profile))
+	if (!spec || !profile || !name || strcmp(spec, p->spec) || strcmp(profile, p->profile) ||
+	    !installed(sh, name))
 		return false;
-	if (!valid_name(name))
-		die(126, "invalid env '%.64s' in %s", name, p->lock);
 	snprintf(env, NAME_MAX + 1, "%s", name);
 	return true;
 }
@@ -438,22 +502,26 @@ static bool newest_env(const struct shim *sh, const struct pin *p, const struct 
 	if (!dp)
 		die(126, "cannot read '%s': %s", dir, strerror(errno));
 	while ((de = readdir(dp)) != NULL) {
-		if (!valid_name(de->d_name) || !parse_env(de->d_name, p->profile, &c, &d) ||
-		    !spec_matches(sp, &c, &d))
+		if (!parse_env(de->d_name, p->profile, &c, &d) || !spec_matches(sp, &c, &d) ||
+		    !installed(sh, de->d_name))
 			continue;
 		if (found && ver_cmp(&c, &best_c) < 0)
 			continue;
 		if (found && !ver_cmp(&c, &best_c) && ver_cmp(&d, &best_d) <= 0)
 			continue;
-		best_c = c, best_d = d, found = true;
+		best_c = c;
+		best_d = d;
+		found = true;
 		snprintf(env, NAME_MAX + 1, "%s", de->d_name);
 	}
 	closedir(dp);
 	return found;
 }
 
+/* A project pin installs with 'cuenv install' in its directory; the others need the spec. */
 static _Noreturn void not_installed(const struct pin *p)
 {
+	const char *q = strchr(p->spec, '>') ? "\"" : "";
 	char opt[32] = "";
 
 	if (*p->dir)
@@ -461,8 +529,25 @@ static _Noreturn void not_installed(const struct pin *p)
 		    p->source, p->dir);
 	if (strcmp(p->profile, LAYOUT_DEFAULT_PROFILE))
 		snprintf(opt, sizeof(opt), " --profile %s", p->profile);
-	die(127, "'%s' (set by %s) is not installed; run 'cuenv install %s%s'", p->spec, p->source,
-	    p->spec, opt);
+	die(127, "'%s' (set by %s) is not installed; run 'cuenv install %s%s%s%s'", p->spec,
+	    p->source, q, p->spec, q, opt);
+}
+
+/* cli.c cli_target(): the lock's env, an installed env named exactly, or the newest match. */
+static void choose_env(const struct shim *sh, const struct pin *p, char *env)
+{
+	struct spec sp;
+
+	if (lock_env(sh, p, env))
+		return;
+	if (installed(sh, p->spec)) {
+		snprintf(env, NAME_MAX + 1, "%s", p->spec);
+		return;
+	}
+	if (!spec_parse(p->spec, &sp))
+		bad_spec(p, p->spec);
+	if (!newest_env(sh, p, &sp, env))
+		not_installed(p);
 }
 
 /* ---- the environment and the exec ---- */
@@ -497,7 +582,7 @@ static char *prepend(const char *var, const char *first, const char *below)
 
 	while (next_elem(&old, &e, &n)) {
 		if (n == 0 || (n == strlen(first) && !strncmp(e, first, n)) ||
-		    (n >= strlen(below) && !strncmp(e, below, strlen(below))))
+		    (n > strlen(below) && !strncmp(e, below, strlen(below))))
 			continue;
 		out[len++] = ':';
 		memcpy(out + len, e, n);
@@ -649,7 +734,7 @@ static void setup(struct shim *sh, int argc, char **argv)
 	sh->tool = slash ? slash + 1 : argv[0];
 	if (!*sh->tool)
 		die(126, "no program name in argv[0] '%.64s'", argv[0]);
-	if (!valid_name(sh->tool))
+	if (!valid_name(sh->tool) || !strcmp(sh->tool, LAYOUT_SHIM_BINARY))
 		die(127, "'%.64s' is not a cuenv shim", sh->tool);
 	find_root(sh->root);
 	xfmt(sh->dir, "%s/%s", sh->root, LAYOUT_SHIMS_DIR);
@@ -673,8 +758,6 @@ int main(int argc, char **argv)
 	static struct pin pin;
 	char env[NAME_MAX + 1], prefix[PATH_MAX], prog[PATH_MAX];
 	const char *path = getenv("PATH");
-	struct spec sp;
-	struct stat st;
 	char **envp;
 
 	setup(&sh, argc, argv);
@@ -685,13 +768,8 @@ int main(int argc, char **argv)
 			die(127, "'%s' not found on PATH", sh.tool);
 		run(prog, argv, compose(depth_only, 1));
 	}
-	if (!spec_parse(pin.spec, &sp))
-		bad_spec(&pin, pin.spec);
-	if (!lock_env(&pin, env) && !newest_env(&sh, &pin, &sp, env))
-		not_installed(&pin);
+	choose_env(&sh, &pin, env);
 	xfmt(prefix, "%s/%s/%s", sh.root, LAYOUT_ENVS_DIR, env);
-	if (stat(prefix, &st) < 0 || !S_ISDIR(st.st_mode))
-		not_installed(&pin);
 	envp = env_for(&sh, prefix, env, &path);
 	xfmt(prog, "%s/bin/%s", prefix, sh.tool);
 	if (access(prog, F_OK) == 0)

@@ -481,7 +481,7 @@ void cli_pinned_release(struct pinned *pd)
 
 static bool env_installed(const char *name)
 {
-	char *root = paths_root(), *p = xasprintf("%s/envs/%s/.cuenv/receipt", root, name);
+	char *root = paths_root(), *p = xasprintf("%s/envs/%s/" LAYOUT_ENV_RECEIPT, root, name);
 	bool ok = access(p, F_OK) == 0;
 
 	free(root);

@@ -158,7 +158,7 @@ static char *wanted(const struct pinned *pd, bool *missing)
 	if (pd->pin.source == PIN_NONE)
 		return NULL;
 	if (pd->lock_matches) {
-		char *root = paths_root(), *p = xasprintf("%s/envs/%s/.cuenv/receipt", root,
+		char *root = paths_root(), *p = xasprintf("%s/envs/%s/" LAYOUT_ENV_RECEIPT, root,
 							   pd->lock.env);
 
 		if (access(p, F_OK) == 0)

@@ -18,9 +18,12 @@
 static char *next_on_path(const char *name, const char *shims)
 {
 	const char *path = getenv("PATH"), *s, *e;
-	struct stat sd, st;
+	struct stat sd, st, self;
 	bool have_shims = stat(shims, &sd) == 0;
+	char *shim = xasprintf("%s/" LAYOUT_SHIM_BINARY, shims);
+	bool have_self = stat(shim, &self) == 0;
 
+	free(shim);
 	for (s = path; s && *s; s = e ? e + 1 : NULL) {
 		size_t n;
 		char *dir, *cand;
@@ -33,7 +36,8 @@ static char *next_on_path(const char *name, const char *shims)
 		cand = xasprintf("%s/%s", dir, name);
 		if (!(have_shims && stat(dir, &st) == 0 && st.st_dev == sd.st_dev &&
 		      st.st_ino == sd.st_ino) &&
-		    access(cand, X_OK) == 0 && stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+		    access(cand, X_OK) == 0 && stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+		    !(have_self && st.st_dev == self.st_dev && st.st_ino == self.st_ino)) {
 			free(dir);
 			return cand;
 		}
@@ -45,7 +49,7 @@ static char *next_on_path(const char *name, const char *shims)
 
 int cmd_which(int argc, char **argv)
 {
-	char *root, *shims, *found = NULL, *wrappers;
+	char *root, *shims, *found = NULL;
 	struct cli_target t;
 	int rc;
 
@@ -62,16 +66,14 @@ int cmd_which(int argc, char **argv)
 	}
 	if (!rc && t.name) {
 		found = xasprintf("%s/bin/%s", t.prefix, argv[1]);
-		wrappers = shims_wrappers(root);
 		if (access(found, X_OK) != 0) {
 			free(found);
-			found = strstr(wrappers, argv[1]) ? next_on_path(argv[1], shims) : NULL;
+			found = shims_is_wrapper(root, argv[1]) ? next_on_path(argv[1], shims) : NULL;
 			if (!found) {
 				out_error("'%s' is not in %s (%s)", argv[1], t.name, t.from);
 				rc = 127;
 			}
 		}
-		free(wrappers);
 	} else if (!rc && t.from_pin) {
 		rc = cli_target_missing(&t);
 	} else if (!rc) {

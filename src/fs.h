@@ -19,8 +19,9 @@
 #include "buf.h"
 
 /*
- * Append the contents of path to out. Returns 0, -errno, or -EFBIG when the
- * file is larger than max bytes (out is then unchanged).
+ * Append the contents of path to out. Returns 0, -errno, -EINVAL for a fifo,
+ * socket or directory (it never blocks), or -EFBIG when the file is larger
+ * than max bytes (out is then unchanged).
  */
 int fs_read_file(const char *path, size_t max, struct buf *out);
 /* Replace path atomically with len bytes of data. Returns 0 or -errno. */

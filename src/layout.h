@@ -40,6 +40,9 @@
 /* Bumped by 'cuenv use' so shell hooks notice a pin changed without a process. */
 #define LAYOUT_PIN_GENERATION "pin-generation"
 
+/* Inside an env: its receipt; an env is installed when this file exists. */
+#define LAYOUT_ENV_RECEIPT ".cuenv/receipt"
+
 #define LAYOUT_DEFAULT_PROFILE "devel"
 /* Pins larger than this are refused (they are one line and a few settings). */
 #define LAYOUT_PIN_MAX 4096

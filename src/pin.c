@@ -89,11 +89,11 @@ int pin_parse(struct pin *p, const char *data, size_t len, const char *name, cha
 			continue;
 		if (!printable(t)) {
 			rc = bad(err, errlen, name, n, "control character");
-		} else if (!p->spec && !strchr(t, '=')) {
+		} else if (!p->spec) {
+			/* The first line is the spec, whatever it holds ("12+cudnn>=9.3" has a '='). */
 			p->spec = xstrdup(t);
 		} else if (!key_value(t, &key, &value)) {
-			rc = bad(err, errlen, name, n,
-				 p->spec ? "expected 'key = value' after the spec" : "no spec");
+			rc = bad(err, errlen, name, n, "expected 'key = value' after the spec");
 		} else if (!strcmp(key, "profile")) {
 			free(p->profile);
 			p->profile = xstrdup(value);

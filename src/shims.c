@@ -56,21 +56,6 @@ char *shims_find_binary(void)
 	return NULL;
 }
 
-static char *wrappers_path(const char *root)
-{
-	return xasprintf("%s/" LAYOUT_SHIMS_DIR "/" LAYOUT_WRAPPERS, root);
-}
-
-char *shims_wrappers(const char *root)
-{
-	struct buf b = BUF_INIT;
-	char *p = wrappers_path(root);
-
-	fs_read_file(p, 1 << 20, &b);
-	free(p);
-	return buf_detach(&b);
-}
-
 static bool listed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
@@ -81,6 +66,30 @@ static bool listed(const char *list, const char *name)
 			return true;
 	}
 	return false;
+}
+
+static char *wrappers_path(const char *root)
+{
+	return xasprintf("%s/" LAYOUT_SHIMS_DIR "/" LAYOUT_WRAPPERS, root);
+}
+
+bool shims_is_wrapper(const char *root, const char *name)
+{
+	char *list = shims_wrappers(root);
+	bool yes = listed(list, name);
+
+	free(list);
+	return yes;
+}
+
+char *shims_wrappers(const char *root)
+{
+	struct buf b = BUF_INIT;
+	char *p = wrappers_path(root);
+
+	fs_read_file(p, 1 << 20, &b);
+	free(p);
+	return buf_detach(&b);
 }
 
 /* Collect the executables of every env's bin/ into names (one per line). */
@@ -98,7 +107,9 @@ static void env_tools(const char *root, struct buf *names)
 			char *tool = xasprintf("%s/%s", bin, t->d_name);
 			struct stat st;
 
-			if (shims_valid_name(t->d_name) && !listed(names->s, t->d_name) &&
+			/* Dot names are the shims directory's own files. */
+			if (t->d_name[0] != '.' && shims_valid_name(t->d_name) &&
+			    !listed(names->s, t->d_name) &&
 			    stat(tool, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
 				buf_addf(names, "%s\n", t->d_name);
 			free(tool);

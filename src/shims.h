@@ -38,5 +38,7 @@ int shims_wrapper_add(const char *root, const char *name, char *err, size_t errl
 int shims_wrapper_remove(const char *root, const char *name, char *err, size_t errlen);
 /* Newly allocated, one name per line. */
 char *shims_wrappers(const char *root);
+/* Whether name is in the wrappers list (exactly). */
+bool shims_is_wrapper(const char *root, const char *name);
 
 #endif

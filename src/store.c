@@ -15,12 +15,13 @@
 #include "checkpoint.h"
 #include "error.h"
 #include "fs.h"
+#include "layout.h"
 #include "verify.h"
 #include "xalloc.h"
 #include "banned.h"
 
 #define RECEIPT ".cuenv-receipt"
-#define ENV_RECEIPT ".cuenv/receipt"
+#define ENV_RECEIPT LAYOUT_ENV_RECEIPT
 #define RECEIPT_MAX (64u << 20)
 
 /* ---- layout ---- */
