@@ -17,43 +17,50 @@ complete -c cuenv -n __fish_use_subcommand -a ls-remote -d 'list the CUDA and cu
 complete -c cuenv -n __fish_use_subcommand -a update -d 'refresh the catalogue from the source'
 complete -c cuenv -n __fish_use_subcommand -a completion -d 'print shell completion code'
 complete -c cuenv -n __fish_use_subcommand -a help -d 'show help for cuenv or one of its commands'
-complete -c cuenv -n '__fish_seen_subcommand_from install' -l profile
-complete -c cuenv -n '__fish_seen_subcommand_from install' -l platform
+complete -c cuenv -n '__fish_seen_subcommand_from install' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from install' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l jobs
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l quiet
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from install' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from list' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from list' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l profile
+complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l profile
+complete -c cuenv -n '__fish_seen_subcommand_from prefix' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l all
 complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from gc' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from gc' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from use' -l profile
-complete -c cuenv -n '__fish_seen_subcommand_from use' -l platform
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from use' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
 complete -c cuenv -n '__fish_seen_subcommand_from use' -l global
 complete -c cuenv -n '__fish_seen_subcommand_from use' -l quiet
 complete -c cuenv -n '__fish_seen_subcommand_from use' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from use' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from current' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from current' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from exec' -l profile
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from env' -l profile
-complete -c cuenv -n '__fish_seen_subcommand_from env' -l shell
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from env' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from env' -l shell -xa 'bash zsh fish json github dotenv'
 complete -c cuenv -n '__fish_seen_subcommand_from env' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from env' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from hook' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from hook' -a 'bash zsh fish'
 complete -c cuenv -n '__fish_seen_subcommand_from which' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from shim' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from shim' -a 'add remove list refresh'
-complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l profile
-complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l platform
+complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
 complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l platform
+complete -c cuenv -n '__fish_seen_subcommand_from resolve' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
 complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -a 'cuda cudnn'

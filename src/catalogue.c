@@ -463,7 +463,8 @@ static int open_remote(struct catalogue *c, const char *cache_dir, unsigned flag
 
 	if (!(flags & CATALOGUE_REFRESH))
 		stale = load_cache(c, dir, &have_index);
-	if ((flags & CATALOGUE_REFRESH) || (!c->is_default && (!have_index || stale))) {
+	if (!(flags & CATALOGUE_OFFLINE) &&
+	    ((flags & CATALOGUE_REFRESH) || (!c->is_default && (!have_index || stale)))) {
 		if (!c->is_default) {
 			for (size_t k = 0; k < 2; k++) {
 				while (c->nr[k])

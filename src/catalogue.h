@@ -56,6 +56,7 @@ struct catalogue {
 
 enum catalogue_flags {
 	CATALOGUE_REFRESH = 1 << 0,	/* fetch the source's listing and manifests now */
+	CATALOGUE_OFFLINE = 1 << 1,	/* never fetch: what is cached, or nothing (completion) */
 };
 
 /*

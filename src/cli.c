@@ -44,7 +44,7 @@ const struct cmd cli_commands[] = {
 	  "Ctrl-C stops cleanly: nothing half-done becomes visible, partial downloads\n"
 	  "are resumed next time. Exit status 4: network or source, 5: integrity.\n"
 	  "\n" SOURCE_HELP,
-	  cmd_install, "--profile --platform --jobs --quiet --json --help", NULL },
+	  cmd_install, "--profile --platform --jobs --quiet --json --help", "@labels" },
 	{ "list", "list installed envs, their size and the store entries they share",
 	  "usage: cuenv list [--json]\n", cmd_list, "--json --help", NULL },
 	{ "prefix", "print the prefix of an installed env",
@@ -52,14 +52,14 @@ const struct cmd cli_commands[] = {
 	  "\n"
 	  "Print the path of the newest installed env that satisfies SPEC (or has the\n"
 	  "exact name SPEC). Exit status 3 when none is installed.\n",
-	  cmd_prefix, "--profile --help", NULL },
+	  cmd_prefix, "--profile --help", "@installed" },
 	{ "uninstall", "remove an installed env",
 	  "usage: cuenv uninstall SPEC [--profile P] [--all]\n"
 	  "\n"
 	  "Remove the installed env that satisfies SPEC (or has the exact name SPEC).\n"
 	  "When several do, name one exactly or pass --all. Store entries stay until\n"
 	  "'cuenv gc'.\n",
-	  cmd_uninstall, "--profile --all --help", NULL },
+	  cmd_uninstall, "--profile --all --help", "@installed" },
 	{ "gc", "remove store entries and downloads no env uses",
 	  "usage: cuenv gc [--json]\n"
 	  "\n"
@@ -77,7 +77,7 @@ const struct cmd cli_commands[] = {
 	  "\n"
 	  "Lookup order everywhere: CUENV_VERSION, then the nearest .cuda-version from\n"
 	  "the current directory up, then the global default.\n",
-	  cmd_use, "--profile --platform --global --quiet --help", NULL },
+	  cmd_use, "--profile --platform --global --quiet --help", "@labels" },
 	{ "current", "show the active pair and what chose it",
 	  "usage: cuenv current [--json]\n"
 	  "\n"
@@ -90,7 +90,7 @@ const struct cmd cli_commands[] = {
 	  "Run COMMAND (looked up on the env's PATH) with the variables of the env SPEC\n"
 	  "names, or of the pinned env. cuenv replaces itself with COMMAND: the PID,\n"
 	  "signals and exit status are the program's own.\n",
-	  cmd_exec, "--profile --help", NULL },
+	  cmd_exec, "--profile --help", "@installed" },
 	{ "env", "print an env's variables for a shell, CI or other tools",
 	  "usage: cuenv env [SPEC] [--profile P] [--shell bash|zsh|fish|json|github|dotenv]\n"
 	  "\n"
@@ -99,7 +99,7 @@ const struct cmd cli_commands[] = {
 	  "removed), CUDA_HOME, CUDA_PATH, CUDA_ROOT, CUDAToolkit_ROOT, CUDNN_PATH,\n"
 	  "CUDNN_HOME, CUDNN_ROOT, CUENV_ACTIVE. With --shell github inside GitHub\n"
 	  "Actions they are appended to $GITHUB_ENV and $GITHUB_PATH.\n",
-	  cmd_env, "--profile --shell --help", NULL },
+	  cmd_env, "--profile --shell --help", "@installed" },
 	{ "hook", "print shell code that activates the pinned env on cd",
 	  "usage: cuenv hook bash|zsh|fish\n"
 	  "\n"
@@ -135,7 +135,7 @@ const struct cmd cli_commands[] = {
 	  "                 linux-ppc64le; default: this machine (CUENV_PLATFORM)\n"
 	  "  --json         one JSON object on stdout\n"
 	  "\n" SOURCE_HELP,
-	  cmd_resolve, "--profile --platform --json --help", NULL },
+	  cmd_resolve, "--profile --platform --json --help", "@labels" },
 	{ "ls-remote", "list the CUDA and cuDNN releases of the source",
 	  "usage: cuenv ls-remote [cuda|cudnn] [--platform P] [--json]\n"
 	  "\n"

@@ -102,9 +102,42 @@ bash_complete() {
     local c COMMANDS=$(cuenv_commands)
     [ -n "$COMMANDS" ]
     for c in $COMMANDS; do
-        grep -q "^        $c) words='" "$CUENV_SRC/completions/cuenv.bash" || fail "bash lacks $c"
+        grep -q "^            $c) words=\"" "$CUENV_SRC/completions/cuenv.bash" || fail "bash lacks $c"
         grep -q "^        '$c:" "$CUENV_SRC/completions/_cuenv" || fail "zsh lacks $c"
         grep -q "__fish_use_subcommand -a $c -d" "$CUENV_SRC/completions/cuenv.fish" ||
             fail "fish lacks $c"
     done
+}
+
+@test "completion words: catalogue labels offline, installed envs, never the network" {
+    run "$CUENV" completion --words labels
+    assert_success
+    assert_line 12.4.1
+    assert_line latest
+    # A mirror nobody has fetched yet: no labels, and no attempt to reach it.
+    CUENV_MIRROR=http://127.0.0.1:1 run --separate-stderr "$CUENV" completion --words labels
+    assert_success
+    assert_output latest
+    assert_stderr ""
+    run "$CUENV" completion --words installed
+    assert_success
+    assert_output ""
+    mkdir -p "$CUENV_ROOT/envs/cuda-12.4.1-devel/.cuenv"
+    printf 'cuenv-env\t1\nname\tcuda-12.4.1-devel\nspec\t12.4\nplatform\tlinux-x86_64\nprofile\tdevel\nsource\tx\ncuda\t12.4.1\n' \
+        >"$CUENV_ROOT/envs/cuda-12.4.1-devel/.cuenv/receipt"
+    run "$CUENV" completion --words installed
+    assert_output cuda-12.4.1-devel
+    run "$CUENV" completion --words nonsense
+    assert_failure 2
+}
+
+@test "bash completes spec labels (newest first) and profile values" {
+    local f=$CUENV_SRC/completions/cuenv.bash
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    ln -s "$CUENV" "$BATS_TEST_TMPDIR/bin/cuenv"
+    PATH=$BATS_TEST_TMPDIR/bin:$PATH run bash --norc -c "source '$f'; COMP_WORDS=(cuenv install 12.4); COMP_CWORD=2; _cuenv; printf '%s\n' \"\${COMPREPLY[@]}\""
+    assert_success
+    assert_output "$(printf '%s\n' 12.4.1 12.4.0)"
+    PATH=$BATS_TEST_TMPDIR/bin:$PATH run bash --norc -c "source '$f'; COMP_WORDS=(cuenv use --profile ''); COMP_CWORD=3; _cuenv; printf '%s\n' \"\${COMPREPLY[@]}\""
+    assert_output "$(printf '%s\n' runtime devel full)"
 }
