@@ -14,7 +14,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-static char *trim(char *s)
+char *config_trim(char *s)
 {
 	char *e;
 
@@ -24,6 +24,18 @@ static char *trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
+}
+
+bool config_key_value(char *line, char **key, char **value)
+{
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return false;
+	*eq = '\0';
+	*key = config_trim(line);
+	*value = config_trim(eq + 1);
+	return true;
 }
 
 static int set_jobs(struct config *cfg, const char *v)
@@ -64,25 +76,21 @@ int config_parse(struct config *cfg, const char *data, size_t len, const char *n
 	int rc = 0;
 
 	for (; line && !rc; line = next) {
-		char *eq, *key, *value;
+		char *key, *value;
 		int r;
 
 		lineno++;
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		key = trim(line);
+		key = config_trim(line);
 		if (!*key || *key == '#')
 			continue;
-		eq = strchr(key, '=');
-		if (!eq) {
+		if (!config_key_value(key, &key, &value)) {
 			snprintf(err, errlen, "%s:%u: expected 'key = value'", name, lineno);
 			rc = -CUE_EDATA;
 			break;
 		}
-		*eq = '\0';
-		value = trim(eq + 1);
-		key = trim(key);
 		r = set(cfg, key, value);
 		if (r == -1)
 			snprintf(err, errlen, "%s:%u: unknown setting '%.40s'", name, lineno, key);

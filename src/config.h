@@ -14,6 +14,7 @@
 #ifndef CUENV_CONFIG_H
 #define CUENV_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config {
@@ -30,5 +31,11 @@ int config_parse(struct config *cfg, const char *data, size_t len, const char *n
 /* Read the file (a missing file is fine), then the environment. */
 int config_load(struct config *cfg, char *err, size_t errlen);
 void config_release(struct config *cfg);
+
+/* Shared by every "key = value" file (config, pins, locks): */
+/* Strip blanks and a CR at both ends, in place; returns the start. */
+char *config_trim(char *s);
+/* Split "key = value" in place (blanks optional); false when there is no '='. */
+bool config_key_value(char *line, char **key, char **value);
 
 #endif

@@ -11,39 +11,13 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "fs.h"
 #include "layout.h"
 #include "verify.h"
 #include "xalloc.h"
 #include "banned.h"
-
-/* ---- lines of "key = value" files ---- */
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* Split "key = value" (spaces optional); false when there is no '='. */
-static bool key_value(char *line, char **key, char **value)
-{
-	char *eq = strchr(line, '=');
-
-	if (!eq)
-		return false;
-	*eq = '\0';
-	*key = trim(line);
-	*value = trim(eq + 1);
-	return true;
-}
 
 static bool printable(const char *s)
 {
@@ -84,7 +58,7 @@ int pin_parse(struct pin *p, const char *data, size_t len, const char *name, cha
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		t = trim(line);
+		t = config_trim(line);
 		if (!*t || *t == '#')
 			continue;
 		if (!printable(t)) {
@@ -92,7 +66,7 @@ int pin_parse(struct pin *p, const char *data, size_t len, const char *name, cha
 		} else if (!p->spec) {
 			/* The first line is the spec, whatever it holds ("12+cudnn>=9.3" has a '='). */
 			p->spec = xstrdup(t);
-		} else if (!key_value(t, &key, &value)) {
+		} else if (!config_key_value(t, &key, &value)) {
 			rc = bad(err, errlen, name, n, "expected 'key = value' after the spec");
 		} else if (!strcmp(key, "profile")) {
 			free(p->profile);
@@ -364,10 +338,10 @@ int lock_parse(struct lock *l, const char *data, size_t len, const char *name, c
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		line = trim(line);
+		line = config_trim(line);
 		if (!*line || *line == '#')
 			continue;
-		if (!key_value(line, &key, &value) || lock_line(l, key, value) < 0)
+		if (!config_key_value(line, &key, &value) || lock_line(l, key, value) < 0)
 			rc = bad(err, errlen, name, n, "not a valid lock line");
 	}
 	if (!rc && (!l->spec || !l->profile || !l->platform || !l->source || !l->env ||
