@@ -240,6 +240,8 @@ static int fetch_listing(const struct catalogue *c, enum manifest_product p, str
 	struct buf body = BUF_INIT;
 	int rc = fetch_buffer(url, LISTING_MAX, fetch_flags(c->source), &body, err, errlen);
 
+	if (rc == -CUE_ESIZE)
+		rc = -CUE_ESOURCE;
 	if (rc == 0)
 		scan_listing(body.s, body.len, out);
 	buf_release(&body);
@@ -268,6 +270,9 @@ static int fetch_manifest(struct catalogue *c, enum manifest_product p, const ch
 	int rc;
 
 	rc = fetch_buffer(url, MANIFEST_MAX_SIZE, fetch_flags(c->source), &body, err, errlen);
+	/* An oversized manifest is a bad source, not a bad archive. */
+	if (rc == -CUE_ESIZE)
+		rc = -CUE_EMANIFEST;
 	if (rc < 0)
 		goto out;
 	rc = manifest_parse(&m, body.s, body.len, p, label, err, errlen);

@@ -7,7 +7,7 @@
  * every named step (the rustup technique). Unset, a checkpoint costs one
  * getenv().
  *
- * Names: after-lock, download-started, after-verify, mid-extract,
+ * Names: after-lock (a store entry's lock taken), download-started, after-verify, mid-extract,
  * before-store-rename, after-store-rename, env-assembly, before-env-rename,
  * after-env-rename.
  */

@@ -97,6 +97,8 @@ struct cli_install_opts {
  * report. Returns an exit status (130 on Ctrl-C).
  */
 int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_install_opts *o);
+/* SIGINT and SIGTERM make installs stop cleanly (exit 130) instead of killing cuenv. */
+void cli_catch_signals(void);
 
 /* The pin of the current directory and, for a pin file, the lock beside it. */
 struct pinned {

@@ -30,7 +30,7 @@ int cmd_gc(int argc, char **argv)
 	if (rc == 0) {
 		lock = store_lock_path(&s, "root", "store");
 		/* Exclusive: no install is between finding an entry and linking it. */
-		rc = install_lock_wait(lock, 0, &fd, NULL, "the store");
+		rc = install_lock_wait(lock, 0, &fd, NULL, "the store", NULL);
 		if (rc < 0)
 			snprintf(err, sizeof(err), "cannot lock '%s': %s", lock,
 				 rc == -ETIMEDOUT ? "timed out waiting for running installs"

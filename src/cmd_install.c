@@ -264,22 +264,28 @@ static void print_json(const struct install_result *r, double secs)
 	buf_release(&b);
 }
 
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_install_opts *o)
 {
 	struct install_opts io = { 0 };
 	struct install_result r;
 	struct view v = { 0 };
-	struct sigaction sa;
 	char err[1024] = "", a[32];
 	char *root = paths_root();
 	long long t0 = now_ms();
 	size_t i;
 	int rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 	for (i = 0; !o->quiet && !o->json && i < plan->nr_warnings; i++)
 		out_warn("%s", plan->warnings[i]);
 	v.tty = isatty(2) && !o->json;
@@ -381,6 +387,8 @@ int cmd_install(int argc, char **argv)
 
 	if ((rc = parse(argc, argv, &o)) != 0)
 		return rc;
+	/* From the start: an interrupt while the catalogue is fetched counts too. */
+	cli_catch_signals();
 	if (o.quiet)
 		out_set_level(OUT_QUIET);
 	io.jobs = o.jobs;

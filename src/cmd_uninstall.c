@@ -24,7 +24,7 @@ static int remove_env(const char *name)
 	store_paths(&s, root, cache);
 	lock = store_lock_path(&s, "env", name);
 	/* Not while an install of the same env is assembling it. */
-	rc = install_lock_wait(lock, 0, &fd, NULL, name);
+	rc = install_lock_wait(lock, 0, &fd, NULL, name, NULL);
 	if (rc == 0) {
 		rc = store_remove_env(&s, name);
 		fs_unlock(fd);

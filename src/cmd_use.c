@@ -112,6 +112,7 @@ int cmd_use(int argc, char **argv)
 
 	if ((rc = parse(argc, argv, &o)) != 0)
 		return rc;
+	cli_catch_signals();
 	if (resolve_spec_parse(o.spec, &spec, err, sizeof(err)) < 0) {
 		out_error("%s", err);
 		out_hint("see 'cuenv use --help'");

@@ -23,6 +23,7 @@
 	X(CUE_ECHECKSUM, 5, "checksum mismatch") \
 	X(CUE_ESIZE, 5, "size mismatch") \
 	X(CUE_EUNSAFEPATH, 5, "unsafe path") \
+	X(CUE_EARCHIVE, 5, "corrupt archive") \
 	X(CUE_EDATA, 1, "invalid data file")
 
 enum cue_error {

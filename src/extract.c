@@ -276,7 +276,7 @@ static int copy_data(struct ctx *x, struct archive *a, int fd, const char *name,
 		x->res->bytes += len;
 	}
 	if (!rc && r != ARCHIVE_EOF)
-		rc = refuse(x, -CUE_EDATA, name, "corrupt archive data: %s",
+		rc = refuse(x, -CUE_EARCHIVE, name, "corrupt archive data: %s",
 			    archive_error_string(a) ? archive_error_string(a) : "read error");
 	verify_sha256_final(h, f->sha256);
 	verify_sha256_free(h);
@@ -536,7 +536,7 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 	archive_read_support_filter_xz(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK) {
-		rc = refuse(&x, -CUE_EDATA, NULL, "not an xz-compressed tar archive (%s)",
+		rc = refuse(&x, -CUE_EARCHIVE, NULL, "not an xz-compressed tar archive (%s)",
 			    archive_error_string(a));
 		goto out;
 	}
@@ -549,7 +549,7 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
-			rc = refuse(&x, -CUE_EDATA, NULL, "%s (%s)",
+			rc = refuse(&x, -CUE_EARCHIVE, NULL, "%s (%s)",
 				    x.entries ? "corrupt archive" : "not an xz-compressed tar archive",
 				    archive_error_string(a));
 			break;

@@ -66,7 +66,7 @@ struct extract_result {
  * Extract the archive read from fd (positioned at its start) into the empty
  * directory dirfd. top is the expected top directory ("<stem>-archive").
  * cancel, when not NULL, is polled between blocks. Returns 0, or
- * -CUE_EUNSAFEPATH (a refused entry), -CUE_EDATA (corrupt or not a tar.xz),
+ * -CUE_EUNSAFEPATH (a refused entry), -CUE_EARCHIVE (corrupt or not a tar.xz),
  * -ECANCELED, or -errno (ENOSPC, …), with a message naming the entry in
  * res->err. Free res with extract_result_release() either way.
  */

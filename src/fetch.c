@@ -249,6 +249,7 @@ struct fetch_xfer {
 	int fail;			/* a verdict from a callback: negative code */
 	char validator[256];		/* ETag or Last-Modified, for If-Range */
 	long long range_start;		/* from Content-Range; -1 when absent */
+	bool html;			/* Content-Type: text/html */
 	char peek[16];			/* the body's first bytes, to recognise HTML */
 	size_t peek_len;
 	char cerr[CURL_ERROR_SIZE];
@@ -324,51 +325,86 @@ static int open_part(struct fetch_xfer *x)
 	return 0;
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *ctx)
-{
-	struct fetch_xfer *x = ctx;
-	size_t len = size * n, k;
-	const char *names[] = { "etag:", "last-modified:" };
-	static const char cr[] = "content-range: bytes ";
-
-	if (len > sizeof(cr) && !strncasecmp(p, cr, sizeof(cr) - 1)) {
-		char tmp[64];
-
-		snprintf(tmp, sizeof(tmp), "%.*s", (int)(len - (sizeof(cr) - 1)), p + sizeof(cr) - 1);
-		x->range_start = strtoll(tmp, NULL, 10);
-	}
-	for (k = 0; k < 2; k++) {
-		size_t nl = strlen(names[k]);
-
-		if (len > nl && !strncasecmp(p, names[k], nl) && (k == 0 || !*x->validator)) {
-			size_t v = nl, e = len;
-
-			while (v < e && (p[v] == ' ' || p[v] == '\t'))
-				v++;
-			while (e > v && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
-				e--;
-			if (e - v < sizeof(x->validator))
-				snprintf(x->validator, sizeof(x->validator), "%.*s", (int)(e - v), p + v);
-		}
-	}
-	return len;
-}
-
 static int check_length(struct fetch_xfer *x)
 {
 	curl_off_t cl = -1;
+
+	api.easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	/* Fail before the body when the server announces another size than the manifest. */
+	if (cl >= 0 && (uint64_t)cl != x->it->size - x->offset)
+		return xfail(x, -CUE_ESIZE, "server announces %lld bytes, the manifest %llu%s",
+			     (long long)cl + (long long)x->offset, (unsigned long long)x->it->size,
+			     x->html ? "; the server sent an HTML page (a captive portal or an "
+				       "error page?)"
+				     : "");
+	return 0;
+}
+
+/*
+ * At the end of a final response's headers: a 200 to a range request means
+ * the server ignored the range (or the file changed, under If-Range) and
+ * sends everything, so start over; a 206 must resume where we asked; the
+ * announced length must be the manifest's.
+ */
+static int check_response(struct fetch_xfer *x)
+{
 	long status = 0;
 
 	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-	api.easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-	if (status >= 300)
+	if (status >= 300 || status < 200)
 		return 0;
-	/* Fail before the body when the server announces another size than the manifest. */
-	if (cl >= 0 && (uint64_t)cl != x->it->size - x->offset)
-		return xfail(x, -CUE_ESIZE, "server announces %lld bytes, the manifest %llu",
-			     (long long)cl + (long long)x->offset,
-			     (unsigned long long)x->it->size);
-	return 0;
+	if (x->offset && status == 200) {
+		if (restart_part(x) < 0)
+			return xfail(x, -EIO, "cannot start '%s' over", x->it->part_path);
+		x->offset = 0;
+	} else if (x->offset && status == 206 && x->range_start != (long long)x->offset) {
+		return xfail(x, -CUE_ENETWORK, "server resumed at byte %lld, not %llu",
+			     x->range_start, (unsigned long long)x->offset);
+	}
+	return check_length(x);
+}
+
+static void header_value(const char *p, size_t len, size_t skip, char *dst, size_t dstlen)
+{
+	size_t v = skip, e = len;
+
+	while (v < e && (p[v] == ' ' || p[v] == '\t'))
+		v++;
+	while (e > v && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+		e--;
+	if (e - v < dstlen)
+		snprintf(dst, dstlen, "%.*s", (int)(e - v), p + v);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct fetch_xfer *x = ctx;
+	size_t len = size * n;
+	char tmp[64];
+
+	if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		if (check_response(x) < 0) {
+			x->fail = x->it->rc;
+			return 0;
+		}
+		return len;
+	}
+	if (!strncasecmp(p, "HTTP/", 5)) {
+		/* A new response (after a redirect): forget the last one's headers. */
+		x->range_start = -1;
+		x->html = false;
+	} else if (len > 21 && !strncasecmp(p, "content-range: bytes ", 21)) {
+		header_value(p, len, 21, tmp, sizeof(tmp));
+		x->range_start = strtoll(tmp, NULL, 10);
+	} else if (len > 13 && !strncasecmp(p, "content-type:", 13)) {
+		header_value(p, len, 13, tmp, sizeof(tmp));
+		x->html = !strncasecmp(tmp, "text/html", 9);
+	} else if (len > 5 && !strncasecmp(p, "etag:", 5)) {
+		header_value(p, len, 5, x->validator, sizeof(x->validator));
+	} else if (len > 14 && !strncasecmp(p, "last-modified:", 14) && !*x->validator) {
+		header_value(p, len, 14, x->validator, sizeof(x->validator));
+	}
+	return len;
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
@@ -376,27 +412,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	struct fetch_xfer *x = ctx;
 	size_t len = size * n, off = 0;
 
-	if (x->it->received == x->offset) {
-		long status = 0;
-
-		api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-		/* A server that ignores Range (or whose file changed, under If-Range) sends it all. */
-		if (x->offset && status == 200) {
-			if (restart_part(x) < 0) {
-				x->fail = xfail(x, -EIO, "cannot start '%s' over", x->it->part_path);
-				return 0;
-			}
-			x->offset = 0;
-		} else if (x->offset && status == 206 && x->range_start != (long long)x->offset) {
-			x->fail = xfail(x, -CUE_ENETWORK, "server resumed at byte %lld, not %llu",
-					x->range_start, (unsigned long long)x->offset);
-			return 0;
-		}
-		if (check_length(x) < 0) {
-			x->fail = x->it->rc;
-			return 0;
-		}
-	}
 	/* The hard cap lives here: MAXFILESIZE is not enforced in flight before curl 8.4. */
 	if (x->it->received + len > x->it->size) {
 		x->fail = xfail(x, -CUE_ESIZE, "server sent more than the manifest's %llu bytes",
@@ -438,8 +453,11 @@ static int start(struct fetcher *f, struct fetch_xfer *x)
 	x->range_start = -1;
 	x->offset = x->it->received;
 	*x->cerr = '\0';
+	/*
+	 * No CURLOPT_MAXFILESIZE here: check_length() refuses a wrong length before
+	 * the body, naming both sizes, and on_body() caps what arrives.
+	 */
 	common_options(x->h, x->it->url, f->o.flags, f->o.connect_s, f->o.stall_s, x->cerr);
-	api.easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->it->size);
 	api.easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
 	api.easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	api.easy_setopt(x->h, CURLOPT_HEADERFUNCTION, on_header);
@@ -484,8 +502,9 @@ static void finish(struct fetcher *f, struct fetch_xfer *x)
 			xfail(x, -errno, "cannot write '%s': %s", x->it->part_path, strerror(errno));
 		close(x->fd);
 	}
-	/* Never keep a body that failed its size or digest check. */
-	if (x->it->rc == -CUE_ECHECKSUM || x->it->rc == -CUE_ESIZE)
+	/* Never keep a body that failed its size or digest check, nor an empty file. */
+	if (x->it->rc == -CUE_ECHECKSUM || x->it->rc == -CUE_ESIZE ||
+	    (x->it->rc && x->it->received == 0))
 		unlink(x->it->part_path);
 	verify_sha256_free(x->hash);
 	for (pp = &f->all; *pp; pp = &(*pp)->next) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "checkpoint.h"
 #include "error.h"
 #include "fetch.h"
 #include "fs.h"
@@ -117,7 +118,7 @@ static void fail(struct pipeline *p, struct slot *sl, int rc, const char *msg)
 }
 
 int install_lock_wait(const char *path, unsigned flags, int *fd, struct install_events *ev,
-		      const char *what)
+		      const char *what, volatile sig_atomic_t *cancel)
 {
 	long long deadline = now_s() + lock_timeout();
 	bool told = false;
@@ -131,6 +132,8 @@ int install_lock_wait(const char *path, unsigned flags, int *fd, struct install_
 			ev->warn(ev->ctx, msg);
 			told = true;
 		}
+		if (cancel && *cancel)
+			return -ECANCELED;
 		if (now_s() >= deadline)
 			return -ETIMEDOUT;
 		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
@@ -347,6 +350,7 @@ static void advance(struct pipeline *p, struct slot *sl)
 		free(path);
 		if (rc <= 0)
 			return;
+		checkpoint("after-lock");
 		/* Someone may have finished it while we waited. */
 		if (store_has_entry(&p->s, sl->t->c.entry)) {
 			fs_unlock(sl->entry_lock);
@@ -526,8 +530,11 @@ static int assemble(struct pipeline *p, const struct store_env *env, struct inst
 	char *lock = store_lock_path(&p->s, "env", env->name);
 	int fd, rc;
 
-	rc = install_lock_wait(lock, 0, &fd, (struct install_events *)&p->o->ev, env->name);
-	if (rc < 0) {
+	rc = install_lock_wait(lock, 0, &fd, (struct install_events *)&p->o->ev, env->name,
+			       p->o->cancel);
+	if (rc == -ECANCELED) {
+		snprintf(p->err, p->errlen, "interrupted");
+	} else if (rc < 0) {
 		snprintf(p->err, p->errlen, "cannot lock '%s': %s", lock,
 			 rc == -ETIMEDOUT ? "timed out waiting for another cuenv" : strerror(-rc));
 	} else if (env_matches(&p->s, env)) {
@@ -573,6 +580,20 @@ static void limits(struct extract_limits *lim)
 	lim->max_entries = e && *e ? strtoull(e, NULL, 10) : EXTRACT_MAX_ENTRIES;
 }
 
+/* Nothing to do: every task is a reused store entry. */
+static void reused_tasks(const struct plan *plan, struct install_result *r)
+{
+	size_t i;
+
+	r->nr_tasks = plan->nr_components;
+	r->tasks = xcalloc(r->nr_tasks ? r->nr_tasks : 1, sizeof(*r->tasks));
+	for (i = 0; i < r->nr_tasks; i++) {
+		r->tasks[i].c = r->env.components[i];
+		r->tasks[i].url = plan->components[i].url;
+		r->tasks[i].state = INSTALL_REUSED;
+	}
+}
+
 static int run_pipeline(struct pipeline *p, const struct plan *plan, struct install_result *r)
 {
 	int rc;
@@ -616,14 +637,18 @@ int install_plan(const struct plan *plan, const struct install_opts *o, struct i
 	/* Shared with other installs, exclusive for gc: nothing vanishes under us. */
 	lock = store_lock_path(&p.s, "root", "store");
 	rc = install_lock_wait(lock, FS_LOCK_SHARED, &root_fd, (struct install_events *)&o->ev,
-			       "the store");
-	if (rc < 0) {
+			       "the store", o->cancel);
+	if (rc == -ECANCELED) {
+		snprintf(err, errlen, "interrupted");
+		goto out;
+	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot lock '%s': %s", lock,
 			 rc == -ETIMEDOUT ? "timed out waiting for 'cuenv gc'" : strerror(-rc));
 		goto out;
 	}
 	if (env_matches(&p.s, &r->env)) {
 		r->already = true;
+		reused_tasks(plan, r);
 		goto out;
 	}
 	rc = run_pipeline(&p, plan, r);

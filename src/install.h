@@ -89,8 +89,11 @@ void install_result_release(struct install_result *r);
 /* Fill env from a plan (names, entries, receipt fields); release with store_env_release(). */
 void install_env_from_plan(const struct plan *p, const char *source, struct store_env *env);
 
-/* Wait up to CUENV_LOCK_TIMEOUT for a lock; 0 or -errno (-ETIMEDOUT). */
+/*
+ * Wait up to CUENV_LOCK_TIMEOUT for a lock; 0 or -errno (-ETIMEDOUT, or
+ * -ECANCELED as soon as *cancel is set; cancel may be NULL).
+ */
 int install_lock_wait(const char *path, unsigned flags, int *fd, struct install_events *ev,
-		      const char *what);
+		      const char *what, volatile sig_atomic_t *cancel);
 
 #endif

@@ -224,8 +224,10 @@ static int parse_archive(struct parse *p, struct manifest_component *c, const js
 	size = json_object_get(leaf, "size");
 	if (!size)
 		return fail(p, jpath, "missing 'size'");
-	if (parse_size(size, &a.size) < 0)
-		return fail_field(p, jpath, "size", "not a decimal number of bytes within 64 bits");
+	/* Between 1 byte and what a file offset can hold: an archive is never empty. */
+	if (parse_size(size, &a.size) < 0 || a.size == 0 || a.size > INT64_MAX)
+		return fail_field(p, jpath, "size",
+				  "not a decimal number of bytes from 1 to 2^63-1");
 	a.platform = xstrdup(platform);
 	a.variant = variant ? xstrdup(variant) : NULL;
 	a.relative_path = xstrdup(path);

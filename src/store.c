@@ -220,6 +220,8 @@ static char *make_staging(struct store *s, const char *kind, const char *name, c
 		free(tmpl);
 		return NULL;
 	}
+	/* mkdtemp makes it 0700; once renamed it is a store entry or env like any other. */
+	chmod(tmpl, 0755);
 	return tmpl;
 }
 

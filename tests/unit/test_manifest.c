@@ -471,7 +471,7 @@ static void test_rejects_wrong_types(void **state)
 	/* The three of the brief, in an otherwise real document. */
 	doc = cuda_doc(GOOD_PATH, SHA, "{}");
 	assert_doc_rejects(doc, MANIFEST_CUDA, "12.4.0", "cuda_cudart.linux-x86_64.size",
-			   "not a decimal number");
+			   "not a decimal number of bytes");
 	doc = cuda_doc(GOOD_PATH, "12345", GOOD_SIZE);
 	assert_doc_rejects(doc, MANIFEST_CUDA, "12.4.0", "cuda_cudart.linux-x86_64",
 			   "'sha256' is a number, not a string");
@@ -489,13 +489,17 @@ static void test_size(void **state)
 		"\"123456789012345678901\"",	/* 21 digits */
 		"\"-1\"", "\"+1\"", "\"1e3\"", "\"\"", "\" 1\"", "\"1 \"", "\"0x10\"", "\"1.5\"",
 		"-1", "1e3", "1.5", "null", "true", "[]", "{}",
+		"\"0\"", "0",			/* an archive is never empty */
+		"\"9223372036854775808\"",	/* 2^63: beyond a file offset */
+		"\"18446744073709551615\"",
 	};
 	static const struct {
 		const char *json;
 		uint64_t value;
 	} good[] = {
-		{ "\"0\"", 0 },
-		{ "\"18446744073709551615\"", UINT64_MAX },	/* 2^64 - 1 */
+		{ "\"1\"", 1 },
+		{ "\"9223372036854775807\"", INT64_MAX },	/* 2^63 - 1 */
+		{ "\"4294967297\"", 4294967297ULL },	/* above 4 GiB: no 32-bit truncation */
 		{ "\"00000000000000000001\"", 1 },
 		{ "1100116", 1100116 },	/* a JSON integer is taken as well */
 	};
@@ -512,7 +516,7 @@ static void test_size(void **state)
 	for (i = 0; i < NR(bad); i++)
 		assert_doc_rejects(cuda_doc(GOOD_PATH, SHA, bad[i]), MANIFEST_CUDA, "12.4.0",
 				   "cuda_cudart.linux-x86_64.size",
-				   "not a decimal number of bytes within 64 bits");
+				   "not a decimal number of bytes from 1 to 2^63-1");
 	for (i = 0; i < NR(good); i++) {
 		char *doc = cuda_doc(GOOD_PATH, SHA, good[i].json);
 
