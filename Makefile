@@ -42,8 +42,11 @@ ifneq ($(shell $(PKG_CONFIG) --exists $(DEPS) 2>/dev/null && echo ok),ok)
 $(error missing build dependencies: run 'make deps' (Debian: libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev pkgconf))
 endif
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
-# libcurl is opened with dlopen by fetch.c when a transfer needs it: headers only.
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(DEPS)))
+# libcurl, libarchive and libcrypto are opened with dlopen by fetch.c,
+# extract.c and verify.c when a transfer, an unpack or a digest needs them:
+# headers only, and the commands that run most (exec, env, the shell hook)
+# start without loading them.
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl libarchive libcrypto,$(DEPS))) -ldl
 endif
 
 ifeq ($(V),1)

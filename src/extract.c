@@ -2,8 +2,10 @@
 /* Secure streaming extraction of verified .tar.xz archives: the only user of libarchive. */
 #include "extract.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +26,74 @@
 
 #define MAX_LINK_HOPS 40
 #define BLOCK_SIZE (256 * 1024)
+
+/*
+ * libarchive is loaded when the first archive is unpacked, not at start-up:
+ * with libxml2, ICU and libstdc++ behind it, it was most of the dynamic
+ * loader's work for every command, the shell hook's included. The soname
+ * libarchive.so.13 has been stable since libarchive 3.0 (2011).
+ */
+static struct {
+	bool ready;
+	char why[256];
+	mode_t (*entry_filetype)(struct archive_entry *);
+	const char *(*entry_hardlink)(struct archive_entry *);
+	const char *(*entry_pathname)(struct archive_entry *);
+	mode_t (*entry_perm)(struct archive_entry *);
+	la_int64_t (*entry_size)(struct archive_entry *);
+	int (*entry_sparse_count)(struct archive_entry *);
+	const char *(*entry_symlink)(struct archive_entry *);
+	const char *(*error_string)(struct archive *);
+	int (*read_data_block)(struct archive *, const void **, size_t *, la_int64_t *);
+	int (*read_free)(struct archive *);
+	struct archive *(*read_new)(void);
+	int (*read_next_header)(struct archive *, struct archive_entry **);
+	int (*read_open_fd)(struct archive *, int, size_t);
+	int (*read_support_filter_xz)(struct archive *);
+	int (*read_support_format_tar)(struct archive *);
+} la;
+
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+
+static bool sym(void *dl, void *dst, const char *name)
+{
+	void *p = dlsym(dl, name);
+
+	memcpy(dst, &p, sizeof(p));
+	return p != NULL;
+}
+
+static void load_libarchive(void)
+{
+	void *dl = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+	const char *e;
+
+	if (!dl) {
+		e = dlerror();
+		snprintf(la.why, sizeof(la.why), "cannot load libarchive.so.13: %s",
+			 e ? e : "not found");
+		return;
+	}
+	if (!sym(dl, &la.entry_filetype, "archive_entry_filetype") ||
+	    !sym(dl, &la.entry_hardlink, "archive_entry_hardlink") ||
+	    !sym(dl, &la.entry_pathname, "archive_entry_pathname") ||
+	    !sym(dl, &la.entry_perm, "archive_entry_perm") ||
+	    !sym(dl, &la.entry_size, "archive_entry_size") ||
+	    !sym(dl, &la.entry_sparse_count, "archive_entry_sparse_count") ||
+	    !sym(dl, &la.entry_symlink, "archive_entry_symlink") ||
+	    !sym(dl, &la.error_string, "archive_error_string") ||
+	    !sym(dl, &la.read_data_block, "archive_read_data_block") ||
+	    !sym(dl, &la.read_free, "archive_read_free") ||
+	    !sym(dl, &la.read_new, "archive_read_new") ||
+	    !sym(dl, &la.read_next_header, "archive_read_next_header") ||
+	    !sym(dl, &la.read_open_fd, "archive_read_open_fd") ||
+	    !sym(dl, &la.read_support_filter_xz, "archive_read_support_filter_xz") ||
+	    !sym(dl, &la.read_support_format_tar, "archive_read_support_format_tar")) {
+		snprintf(la.why, sizeof(la.why), "libarchive.so.13 lacks a function cuenv needs");
+		return;
+	}
+	la.ready = true;
+}
 
 struct ctx {
 	int root;
@@ -251,7 +321,7 @@ static int copy_data(struct ctx *x, struct archive *a, int fd, const char *name,
 	la_int64_t off;
 	int r, rc = 0;
 
-	while ((r = archive_read_data_block(a, &block, &len, &off)) == ARCHIVE_OK) {
+	while ((r = la.read_data_block(a, &block, &len, &off)) == ARCHIVE_OK) {
 		if (x->cancel && *x->cancel) {
 			rc = -ECANCELED;
 			break;
@@ -277,7 +347,7 @@ static int copy_data(struct ctx *x, struct archive *a, int fd, const char *name,
 	}
 	if (!rc && r != ARCHIVE_EOF)
 		rc = refuse(x, -CUE_EARCHIVE, name, "corrupt archive data: %s",
-			    archive_error_string(a) ? archive_error_string(a) : "read error");
+			    la.error_string(a) ? la.error_string(a) : "read error");
 	verify_sha256_final(h, f->sha256);
 	verify_sha256_free(h);
 	return rc;
@@ -285,13 +355,13 @@ static int copy_data(struct ctx *x, struct archive *a, int fd, const char *name,
 
 static int do_file(struct ctx *x, struct archive *a, struct archive_entry *e, const char *rel)
 {
-	mode_t mode = (archive_entry_perm(e) & 0111) ? 0555 : 0444;
+	mode_t mode = (la.entry_perm(e) & 0111) ? 0555 : 0444;
 	struct extract_file *f;
 	const char *leaf;
 	int dfd, fd, rc;
 
-	if (archive_entry_size(e) < 0 ||
-	    (uint64_t)archive_entry_size(e) > x->lim->max_bytes - x->res->bytes)
+	if (la.entry_size(e) < 0 ||
+	    (uint64_t)la.entry_size(e) > x->lim->max_bytes - x->res->bytes)
 		return refuse(x, -CUE_EUNSAFEPATH, rel,
 			      "declared size exceeds the unpacked limit of %llu bytes",
 			      (unsigned long long)x->lim->max_bytes);
@@ -328,7 +398,7 @@ static const char *strip_top(const char *name, const char *top);
 
 static int do_hardlink(struct ctx *x, struct archive_entry *e, const char *rel, const char *top)
 {
-	const char *target = strip_top(archive_entry_hardlink(e), top), *why, *leaf;
+	const char *target = strip_top(la.entry_hardlink(e), top), *why, *leaf;
 	const struct extract_file *t;
 	int dfd;
 
@@ -336,7 +406,7 @@ static int do_hardlink(struct ctx *x, struct archive_entry *e, const char *rel, 
 		return refuse(x, -CUE_EUNSAFEPATH, rel, "hard link to outside the archive root");
 	if (extract_check_name(target, &why) < 0)
 		return refuse(x, -CUE_EUNSAFEPATH, rel, "hard link target: %s", why);
-	if (archive_entry_size(e) > 0)
+	if (la.entry_size(e) > 0)
 		return refuse(x, -CUE_EUNSAFEPATH, rel, "hard link carrying data");
 	t = find_file(x, target);
 	if (!t || t->type != EXTRACT_FILE)
@@ -379,7 +449,7 @@ static int do_dir(struct ctx *x, const char *rel)
 
 static int do_symlink(struct ctx *x, struct archive_entry *e, const char *rel)
 {
-	const char *target = archive_entry_symlink(e), *why, *leaf;
+	const char *target = la.entry_symlink(e), *why, *leaf;
 	struct extract_file *f;
 	int dfd;
 
@@ -477,7 +547,7 @@ static int resolve_inside(struct ctx *x, const struct extract_file *f)
 
 static int do_entry(struct ctx *x, struct archive *a, struct archive_entry *e, const char *top)
 {
-	const char *raw = archive_entry_pathname(e), *name, *why;
+	const char *raw = la.entry_pathname(e), *name, *why;
 	char *rel;
 	size_t n;
 	int rc;
@@ -489,21 +559,21 @@ static int do_entry(struct ctx *x, struct archive *a, struct archive_entry *e, c
 	if (++x->entries > x->lim->max_entries)
 		return refuse(x, -CUE_EUNSAFEPATH, NULL, "archive has more than %llu entries",
 			      (unsigned long long)x->lim->max_entries);
-	if (archive_entry_sparse_count(e) > 0)
+	if (la.entry_sparse_count(e) > 0)
 		return refuse(x, -CUE_EUNSAFEPATH, raw, "sparse file");
 	n = strlen(name);
 	rel = xstrndup(name, n && name[n - 1] == '/' ? n - 1 : n);
 	if (!*rel) {
 		/* The top directory itself: it must be a directory, and is the root. */
-		rc = archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e)
+		rc = la.entry_filetype(e) == AE_IFDIR && !la.entry_hardlink(e)
 			     ? 0
 			     : refuse(x, -CUE_EUNSAFEPATH, raw, "archive root is not a directory");
 	} else if (extract_check_name(rel, &why) < 0) {
 		rc = refuse(x, -CUE_EUNSAFEPATH, raw, "%s", why);
-	} else if (archive_entry_hardlink(e)) {
+	} else if (la.entry_hardlink(e)) {
 		rc = do_hardlink(x, e, rel, top);
 	} else {
-		switch (archive_entry_filetype(e)) {
+		switch (la.entry_filetype(e)) {
 		case AE_IFREG:
 			rc = do_file(x, a, e, rel);
 			break;
@@ -525,19 +595,23 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 		    volatile sig_atomic_t *cancel, struct extract_result *res)
 {
 	struct ctx x = { dirfd, lim, cancel, res, 0, NULL, -1 };
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct archive_entry *e;
 	size_t i;
 	int r, rc = 0;
 
 	memset(res, 0, sizeof(*res));
+	pthread_once(&la_once, load_libarchive);
+	if (!la.ready)
+		return refuse(&x, -ENOSYS, NULL, "%s", la.why);
+	a = la.read_new();
 	if (!a)
 		return refuse(&x, -ENOMEM, NULL, "cannot set up libarchive");
-	archive_read_support_filter_xz(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK) {
+	la.read_support_filter_xz(a);
+	la.read_support_format_tar(a);
+	if (la.read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK) {
 		rc = refuse(&x, -CUE_EARCHIVE, NULL, "not an xz-compressed tar archive (%s)",
-			    archive_error_string(a));
+			    la.error_string(a));
 		goto out;
 	}
 	while (!rc) {
@@ -545,13 +619,13 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 			rc = -ECANCELED;
 			break;
 		}
-		r = archive_read_next_header(a, &e);
+		r = la.read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
 			rc = refuse(&x, -CUE_EARCHIVE, NULL, "%s (%s)",
 				    x.entries ? "corrupt archive" : "not an xz-compressed tar archive",
-				    archive_error_string(a));
+				    la.error_string(a));
 			break;
 		}
 		rc = do_entry(&x, a, e, top);
@@ -566,7 +640,7 @@ out:
 	if (x.parent_fd >= 0)
 		close(x.parent_fd);
 	free(x.parent_path);
-	archive_read_free(a);
+	la.read_free(a);
 	return rc;
 }
 
