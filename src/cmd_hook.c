@@ -20,20 +20,19 @@
 #include "banned.h"
 
 /*
- * The prompt-time check is pure shell: it compares $PWD, $CUENV_VERSION and
- * the pin generation (a number 'cuenv use' bumps, read with the shell's own
- * read) with what the last activation saw, and the pin file's age with the
- * generation file's. Only when one differs does it run 'cuenv hook SHELL
- * --eval'. @CUENV@ and @GEN@ are replaced by quoted absolute paths.
+ * The prompt-time check is pure shell and costs a few stat calls: it
+ * compares $PWD and $CUENV_VERSION with what the last activation saw, checks
+ * that the pin generation it saw still exists ('cuenv use' renames
+ * pin-generation.N to N+1), and that the pin file is not newer than it. Only
+ * when one differs does it run 'cuenv hook SHELL --eval'. @CUENV@ is the
+ * quoted absolute path of cuenv, @GEN@ the quoted generation file prefix.
  */
 static const char bash_code[] =
 	"# cuenv: eval \"$(cuenv hook bash)\" in ~/.bashrc\n"
 	"_cuenv_hook() {\n"
-	"    local _cuenv_gen=\n"
-	"    [ -r @GEN@ ] && read -r _cuenv_gen < @GEN@\n"
-	"    if [ \"${_CUENV_KEY-}\" = \"$PWD|${CUENV_VERSION-}|$_cuenv_gen\" ]; then\n"
+	"    if [ \"${_CUENV_KEY-}\" = \"$PWD|${CUENV_VERSION-}\" ] && [ -e @GEN@\"${_CUENV_GEN-x}\" ]; then\n"
 	"        [ -z \"${_CUENV_PIN-}\" ] && return 0\n"
-	"        [ \"$_CUENV_PIN\" -nt @GEN@ ] || return 0\n"
+	"        [ \"$_CUENV_PIN\" -nt @GEN@\"$_CUENV_GEN\" ] || return 0\n"
 	"    fi\n"
 	"    eval \"$(@CUENV@ hook bash --eval)\"\n"
 	"}\n"
@@ -46,11 +45,9 @@ static const char bash_code[] =
 static const char zsh_code[] =
 	"# cuenv: eval \"$(cuenv hook zsh)\" in ~/.zshrc\n"
 	"_cuenv_hook() {\n"
-	"    local _cuenv_gen=\n"
-	"    [ -r @GEN@ ] && read -r _cuenv_gen < @GEN@\n"
-	"    if [ \"${_CUENV_KEY-}\" = \"$PWD|${CUENV_VERSION-}|$_cuenv_gen\" ]; then\n"
+	"    if [ \"${_CUENV_KEY-}\" = \"$PWD|${CUENV_VERSION-}\" ] && [ -e @GEN@\"${_CUENV_GEN-x}\" ]; then\n"
 	"        [ -z \"${_CUENV_PIN-}\" ] && return 0\n"
-	"        [ \"$_CUENV_PIN\" -nt @GEN@ ] || return 0\n"
+	"        [ \"$_CUENV_PIN\" -nt @GEN@\"$_CUENV_GEN\" ] || return 0\n"
 	"    fi\n"
 	"    eval \"$(@CUENV@ hook zsh --eval)\"\n"
 	"}\n"
@@ -62,13 +59,8 @@ static const char zsh_code[] =
 static const char fish_code[] =
 	"# cuenv: cuenv hook fish | source   in ~/.config/fish/config.fish\n"
 	"function _cuenv_hook --on-event fish_prompt --on-variable PWD\n"
-	"    set -l gen ''\n"
-	"    test -r @GEN@; and read gen < @GEN@\n"
-	"    if test \"$_CUENV_KEY\" = \"$PWD|$CUENV_VERSION|$gen\"\n"
-	"        if test -z \"$_CUENV_PIN\"\n"
-	"            return\n"
-	"        end\n"
-	"        if test (path mtime -- $_CUENV_PIN) -le (path mtime -- @GEN@ 2>/dev/null; or echo 0)\n"
+	"    if test \"$_CUENV_KEY\" = \"$PWD|$CUENV_VERSION\"; and test -e @GEN@\"$_CUENV_GEN\"\n"
+	"        if test -z \"$_CUENV_PIN\"; or not test \"$_CUENV_PIN\" -nt @GEN@\"$_CUENV_GEN\"\n"
 	"            return\n"
 	"        end\n"
 	"    end\n"
@@ -107,7 +99,7 @@ static void expand(struct buf *out, const char *code, const char *cuenv, const c
 
 static int print_code(const char *shell, const char *root)
 {
-	char exe[PATH_MAX], *gen = xasprintf("%s/" LAYOUT_PIN_GENERATION, root);
+	char exe[PATH_MAX], *gen = xasprintf("%s/" LAYOUT_PIN_GENERATION ".", root);
 	struct buf out = BUF_INIT;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -122,27 +114,18 @@ static int print_code(const char *shell, const char *root)
 	return 0;
 }
 
-/* The generation number, bumped first when the pin file was edited since. */
+/* The generation number, moved on first when the pin file was edited since. */
 static unsigned long generation(const char *root, const struct pin *pin)
 {
-	char *p = xasprintf("%s/" LAYOUT_PIN_GENERATION, root), line[32];
+	unsigned long n = pins_generation(root);
+	char *p = xasprintf("%s/" LAYOUT_PIN_GENERATION ".%lu", root, n);
 	struct stat ps, gs;
-	struct buf b = BUF_INIT;
-	unsigned long n = 0;
-	bool have = fs_read_file(p, 64, &b) == 0;
 
-	if (have)
-		n = strtoul(b.s, NULL, 10);
-	if (!have || (pin->path && stat(pin->path, &ps) == 0 && stat(p, &gs) == 0 &&
-		      (ps.st_mtim.tv_sec > gs.st_mtim.tv_sec ||
-		       (ps.st_mtim.tv_sec == gs.st_mtim.tv_sec &&
-			ps.st_mtim.tv_nsec > gs.st_mtim.tv_nsec)))) {
-		n += have;
-		snprintf(line, sizeof(line), "%lu\n", n);
-		fs_mkdir_p(root, 0755);
-		fs_write_atomic(p, line, strlen(line), 0644);
-	}
-	buf_release(&b);
+	if (!n || stat(p, &gs) < 0 ||
+	    (pin->path && stat(pin->path, &ps) == 0 &&
+	     (ps.st_mtim.tv_sec > gs.st_mtim.tv_sec ||
+	      (ps.st_mtim.tv_sec == gs.st_mtim.tv_sec && ps.st_mtim.tv_nsec > gs.st_mtim.tv_nsec))))
+		n = pins_bump_generation(root);
 	free(p);
 	return n;
 }
@@ -230,10 +213,12 @@ static int eval_env(const char *shell, const char *root)
 	plan_ops(&ops, root, name);
 	env_render(&ops, sh, &out, NULL);
 	if (sh == ENV_SHELL_FISH)
-		buf_addf(&out, "set -g _CUENV_KEY \"$PWD|$CUENV_VERSION|%lu\";\nset -g _CUENV_PIN ",
+		buf_addf(&out, "set -g _CUENV_KEY \"$PWD|$CUENV_VERSION\";\nset -g _CUENV_GEN %lu;\n"
+			       "set -g _CUENV_PIN ",
 			 gen);
 	else
-		buf_addf(&out, "_CUENV_KEY=\"$PWD|${CUENV_VERSION-}|%lu\";\n_CUENV_PIN=", gen);
+		buf_addf(&out, "_CUENV_KEY=\"$PWD|${CUENV_VERSION-}\";\n_CUENV_GEN=%lu;\n_CUENV_PIN=",
+			 gen);
 	shell_quote(&out, pd.pin.path ? pd.pin.path : "");
 	buf_adds(&out, ";\n");
 	fputs(out.s, stdout);

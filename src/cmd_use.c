@@ -54,21 +54,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Tell shell hooks that a pin changed, without them running anything. */
-static void bump_generation(const char *root)
-{
-	char *p = xasprintf("%s/" LAYOUT_PIN_GENERATION, root), line[32];
-	struct buf b = BUF_INIT;
-	unsigned long n = 0;
-
-	if (fs_read_file(p, 64, &b) == 0)
-		n = strtoul(b.s, NULL, 10);
-	snprintf(line, sizeof(line), "%lu\n", n + 1);
-	fs_write_atomic(p, line, strlen(line), 0644);
-	buf_release(&b);
-	free(p);
-}
-
 static int write_pin(const struct opts *o, const struct plan *plan, const char *source,
 		     const char *root)
 {
@@ -91,7 +76,8 @@ static int write_pin(const struct opts *o, const struct plan *plan, const char *
 		out_error("cannot write '%s': %s", rc == -EACCES ? pin : lock, strerror(-rc));
 		rc = 1;
 	} else {
-		bump_generation(root);
+		/* Shell hooks notice with one stat() at the next prompt. */
+		pins_bump_generation(root);
 		if (!o->quiet)
 			out_info("pinned %s in %s (lock: %s)", o->spec, pin, lock);
 	}

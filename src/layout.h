@@ -37,7 +37,10 @@
 #define LAYOUT_SHIM_BINARY ".cuenv-shim"
 /* In the shims directory: user wrappers (cuenv shim add), one name per line. */
 #define LAYOUT_WRAPPERS ".wrappers"
-/* Bumped by 'cuenv use' so shell hooks notice a pin changed without a process. */
+/*
+ * "pin-generation.<N>": moved to N+1 by 'cuenv use' so shell hooks notice a
+ * pin changed with one stat() and no process.
+ */
 #define LAYOUT_PIN_GENERATION "pin-generation"
 
 /* Inside an env: its receipt; an env is installed when this file exists. */

@@ -2,6 +2,7 @@
 /* .cuda-version pins and cuenv.lock: parse, find, write. */
 #include "pin.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -414,4 +415,48 @@ void lock_release(struct lock *l)
 	free(l->cudnn_label);
 	free(l->cudnn_variant);
 	memset(l, 0, sizeof(*l));
+}
+
+/* ---- the pin generation ---- */
+
+unsigned long pins_generation(const char *root)
+{
+	static const char pre[] = LAYOUT_PIN_GENERATION ".";
+	unsigned long n = 0;
+	struct dirent *d;
+	DIR *dh = opendir(root);
+
+	while (dh && (d = readdir(dh))) {
+		char *end;
+		unsigned long k;
+
+		if (strncmp(d->d_name, pre, sizeof(pre) - 1))
+			continue;
+		k = strtoul(d->d_name + sizeof(pre) - 1, &end, 10);
+		if (!*end && k > n)
+			n = k;
+	}
+	if (dh)
+		closedir(dh);
+	return n;
+}
+
+unsigned long pins_bump_generation(const char *root)
+{
+	unsigned long n = pins_generation(root);
+	char *cur = xasprintf("%s/" LAYOUT_PIN_GENERATION ".%lu", root, n);
+	char *next = xasprintf("%s/" LAYOUT_PIN_GENERATION ".%lu", root, n + 1);
+	int fd;
+
+	fs_mkdir_p(root, 0755);
+	/* A rename: at every instant exactly one generation file exists. */
+	if (!n || rename(cur, next) < 0) {
+		fd = open(next, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+	utimensat(AT_FDCWD, next, NULL, 0);
+	free(cur);
+	free(next);
+	return n + 1;
 }

@@ -63,6 +63,16 @@ int pin_write(const char *path, const char *spec, const char *profile);
 
 void pin_release(struct pin *p);
 
+/*
+ * The pin generation: exactly one file $CUENV_ROOT/pin-generation.<N>.
+ * Shell hooks check that the N they saw still exists with one stat();
+ * 'cuenv use' (and a hook that notices an edited pin) moves it to N+1 by a
+ * rename and sets its time to now. pins_generation() returns N, or 0 when
+ * there is none yet; pins_bump_generation() returns the new N.
+ */
+unsigned long pins_generation(const char *root);
+unsigned long pins_bump_generation(const char *root);
+
 struct lock_archive {
 	char *product, *name, *version, *relative_path;
 	uint64_t size;
