@@ -11,6 +11,8 @@
 # reaps it with wait4, so a sample holds the command's own fork/exec and
 # nothing of a shell or an interpreter, and wait4 also gives its peak RSS.
 #
+# Then tests/bench_install.sh measures 'cuenv install' (see its header).
+#
 # This is a measurement, not a test: it exits 0 whether the aim is met or not,
 # and non-zero only when it cannot measure (no binary, a command that fails).
 set -euo pipefail
@@ -239,4 +241,13 @@ else
     read -r _ _ _ _ rss _ <<<"${rows[1]}"
     echo "peak RSS of 'cuenv resolve 12.4+cudnn9 --json': $rss kB (wait4, largest of $runs runs)"
 fi
+
+# ---- install ----
+# Install speed, peak memory and shared envs against baselines of the same run:
+# tests/bench_install.sh (BENCH_INSTALL=0 skips it; BENCH_INSTALL_RUNS rounds).
+if [ "${BENCH_INSTALL:-1}" != 0 ]; then
+    echo
+    tests/bench_install.sh
+fi
+[ "${BENCH_ACTIVATION:-1}" = 0 ] || { echo; tests/bench_activation.sh; } # shim and prompt hook: see its header
 exit 0
