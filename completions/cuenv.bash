@@ -11,7 +11,7 @@ _cuenv() {
             words='--help --version --quiet --verbose install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help'
         else
             case $cmd in
-            install) words="--profile --platform --jobs --quiet --json --help $(command cuenv completion --words labels 2>/dev/null)" ;;
+            install) words="--profile --platform --jobs --quiet --json --locked --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             list) words="--json --help" ;;
             prefix) words="--profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             uninstall) words="--profile --all --help $(command cuenv completion --words installed 2>/dev/null)" ;;

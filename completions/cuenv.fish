@@ -22,6 +22,7 @@ complete -c cuenv -n '__fish_seen_subcommand_from install' -l platform -xa 'linu
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l jobs
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l quiet
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l json
+complete -c cuenv -n '__fish_seen_subcommand_from install' -l locked
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from install' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from list' -l json

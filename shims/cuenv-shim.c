@@ -668,6 +668,10 @@ static bool search(const struct shim *sh, const char *path, char *out)
 		dir[n] = '\0';
 		if (stat(dir, &st) == 0 && same_file(&st, &sh->shims))
 			continue;
+		/* Another cuenv root's shims directory: its shim would only come back here. */
+		if (snprintf(out, PATH_MAX, "%s/%s", dir, LAYOUT_SHIM_BINARY) < PATH_MAX &&
+		    stat(out, &st) == 0)
+			continue;
 		if (snprintf(out, PATH_MAX, "%s/%s", dir, sh->tool) >= PATH_MAX ||
 		    stat(out, &st) < 0 || !S_ISREG(st.st_mode) || same_file(&st, &sh->self) ||
 		    access(out, X_OK) < 0)

@@ -30,6 +30,10 @@
 const struct cmd cli_commands[] = {
 	{ "install", "download, verify and unpack a CUDA (+cuDNN) pair into an env",
 	  "usage: cuenv install SPEC... [--profile P] [--platform P] [--jobs N] [--quiet] [--json]\n"
+	  "       cuenv install [--locked] [--jobs N] [--quiet] [--json]\n"
+	  "\n"
+	  "With no SPEC, install what this directory's pin asks for: exactly its\n"
+	  "cuenv.lock when the lock matches the pin; --locked refuses when it does not.\n"
 	  "\n"
 	  "Resolve each SPEC, download what the store lacks (several archives at once,\n"
 	  "SHA-256 checked as bytes arrive), unpack into the store and assemble the env\n"
@@ -44,7 +48,7 @@ const struct cmd cli_commands[] = {
 	  "Ctrl-C stops cleanly: nothing half-done becomes visible, partial downloads\n"
 	  "are resumed next time. Exit status 4: network or source, 5: integrity.\n"
 	  "\n" SOURCE_HELP,
-	  cmd_install, "--profile --platform --jobs --quiet --json --help", "@labels" },
+	  cmd_install, "--profile --platform --jobs --quiet --json --locked --help", "@labels" },
 	{ "list", "list installed envs, their size and the store entries they share",
 	  "usage: cuenv list [--json]\n", cmd_list, "--json --help", NULL },
 	{ "prefix", "print the prefix of an installed env",
@@ -418,6 +422,26 @@ static void check_lock(struct pinned *pd, struct cli_ctx *x)
 	buf_release(&b);
 }
 
+/* A pin's spec and profile must make sense: say which file and line when not. */
+static int check_pin(const struct pin *pin, bool quiet)
+{
+	const char *where = pin->path ? pin->path : "CUENV_VERSION";
+	enum resolve_profile profile;
+	struct spec spec;
+	char err[300];
+
+	if (resolve_spec_parse(pin->spec, &spec, err, sizeof(err)) < 0) {
+		(quiet ? out_warn : out_error)("%s:%u: %s", where, pin->spec_line, err);
+		return 1;
+	}
+	if (resolve_profile_parse(pin->profile, &profile) < 0) {
+		(quiet ? out_warn : out_error)("%s:%u: unknown profile '%s' (runtime, devel or full)",
+					       where, pin->profile_line, pin->profile);
+		return 1;
+	}
+	return 0;
+}
+
 static int find_pinned(struct pinned *pd, struct cli_ctx *x, bool quiet)
 {
 	char cwd[4096], warn[512], err[600], *root = paths_root();
@@ -449,6 +473,10 @@ static int find_pinned(struct pinned *pd, struct cli_ctx *x, bool quiet)
 		}
 		free(root);
 		return 3;
+	}
+	if ((rc = check_pin(&pd->pin, quiet)) != 0) {
+		free(root);
+		return rc;
 	}
 	if (pd->pin.source == PIN_FILE)
 		pd->lock_path = xasprintf("%s/%s", pd->pin.dir, LAYOUT_LOCK_FILE);
@@ -509,8 +537,9 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 		t->profile = xstrdup(profile ? profile : t->pd.pin.profile);
 		snprintf(t->from, sizeof(t->from), "set by ");
 		pin_describe(&t->pd.pin, t->from + 7, sizeof(t->from) - 7);
-		/* The lock names the env exactly. */
-		if (t->pd.lock_matches && env_installed(t->pd.lock.env))
+		/* The lock names the env exactly, unless another profile was asked for. */
+		if (t->pd.lock_matches && (!profile || !strcmp(profile, t->pd.pin.profile)) &&
+		    env_installed(t->pd.lock.env))
 			t->name = xstrdup(t->pd.lock.env);
 	}
 	if (!t->name) {

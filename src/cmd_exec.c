@@ -30,20 +30,25 @@ static int parse(const char *name, int argc, char **argv, struct opts *o, bool w
 
 	opterr = 0;
 	optind = 1;
-	/* '+': stop at the first non-option, so "--" and the command stay ours to split. */
-	while ((c = getopt_long(argc, argv, want_cmd ? "+" : "", longopts, NULL)) != -1) {
-		if (c == 'P')
-			o->profile = optarg;
-		else if (c == 's' && !want_cmd)
-			o->shell = optarg;
-		else
-			return cli_bad_usage(name, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc && strcmp(argv[optind - 1], "--") && strcmp(argv[optind], "--"))
+	/*
+	 * Options may come before or after the spec. '+' stops getopt at the
+	 * first non-option: the spec is taken and scanning goes on, up to "--";
+	 * the command's own options are never ours.
+	 */
+	for (;;) {
+		while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+			if (c == 'P')
+				o->profile = optarg;
+			else if (c == 's' && !want_cmd)
+				o->shell = optarg;
+			else
+				return cli_bad_usage(name, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (optind >= argc || !strcmp(argv[optind - 1], "--") || o->spec)
+			break;
 		o->spec = argv[optind++];
-	if (optind < argc && !strcmp(argv[optind], "--"))
-		optind++;
-	else if (optind > 0 && strcmp(argv[optind - 1], "--") && want_cmd)
+	}
+	if (want_cmd && strcmp(argv[optind - 1], "--"))
 		return cli_bad_usage(name, "expected '--' before the command");
 	if (want_cmd && optind == argc)
 		return cli_bad_usage(name, "no command given after '--'");

@@ -160,19 +160,6 @@ static char *wanted(const struct pinned *pd, bool *missing)
 	return name;
 }
 
-/* Leaving an env with cuDNN for one without: the user's own CUDNN_* come back. */
-static void restore_cudnn(struct env_ops *ops)
-{
-	size_t i;
-
-	for (i = 0; env_cudnn_vars[i]; i++) {
-		char *orig = xasprintf("_CUENV_ORIG_%s", env_cudnn_vars[i]);
-
-		env_ops_set(ops, env_cudnn_vars[i], getenv(orig));
-		free(orig);
-	}
-}
-
 static void plan_ops(struct env_ops *ops, const char *root, const char *name)
 {
 	const char *active = getenv("CUENV_ACTIVE");
@@ -187,9 +174,8 @@ static void plan_ops(struct env_ops *ops, const char *root, const char *name)
 		return;
 	env_save_originals(ops, env_getenv, NULL);
 	prefix = xasprintf("%s/envs/%s", root, name);
+	/* The same variables as 'cuenv env' gives; the user's own come back on leaving. */
 	env_activate(ops, root, prefix, name, env_getenv, NULL);
-	if (!strstr(name, "+cudnn-"))
-		restore_cudnn(ops);
 	free(prefix);
 }
 

@@ -19,9 +19,17 @@ static int remove_env(const char *name)
 {
 	char *root = paths_root(), *cache = paths_cache(), *lock;
 	struct store s;
-	int fd, rc;
+	char err[512];
+	int fd = -1, rc;
 
-	store_paths(&s, root, cache);
+	/* store_open: an old root may lack tmp/ or locks/, which removal needs. */
+	if (store_open(&s, root, cache, err, sizeof(err)) < 0) {
+		out_error("%s", err);
+		store_release(&s);
+		free(root);
+		free(cache);
+		return 1;
+	}
 	lock = store_lock_path(&s, "env", name);
 	/* Not while an install of the same env is assembling it. */
 	rc = install_lock_wait(lock, 0, &fd, NULL, name, NULL);

@@ -33,6 +33,14 @@ static char *next_on_path(const char *name, const char *shims)
 		if (!n)
 			continue;
 		dir = xstrndup(s, n);
+		/* Any cuenv root's shims directory is skipped, as the shim does. */
+		cand = xasprintf("%s/" LAYOUT_SHIM_BINARY, dir);
+		if (access(cand, F_OK) == 0) {
+			free(dir);
+			free(cand);
+			continue;
+		}
+		free(cand);
 		cand = xasprintf("%s/%s", dir, name);
 		if (!(have_shims && stat(dir, &st) == 0 && st.st_dev == sd.st_dev &&
 		      st.st_ino == sd.st_ino) &&

@@ -67,11 +67,13 @@ int pin_parse(struct pin *p, const char *data, size_t len, const char *name, cha
 		} else if (!p->spec) {
 			/* The first line is the spec, whatever it holds ("12+cudnn>=9.3" has a '='). */
 			p->spec = xstrdup(t);
+			p->spec_line = n;
 		} else if (!config_key_value(t, &key, &value)) {
 			rc = bad(err, errlen, name, n, "expected 'key = value' after the spec");
 		} else if (!strcmp(key, "profile")) {
 			free(p->profile);
 			p->profile = xstrdup(value);
+			p->profile_line = n;
 		} else if (!strcmp(key, "cudnn")) {
 			free(cudnn);
 			cudnn = xstrdup(value);

@@ -38,6 +38,8 @@ struct pin {
 	char *dir;		/* its directory; NULL for CUENV_VERSION */
 	char *spec;		/* the spec, "+cudnnX" added from a cudnn= line */
 	char *profile;		/* from "profile = …", default devel */
+	unsigned spec_line;	/* where they were written, for messages */
+	unsigned profile_line;	/* 0: the default */
 };
 
 /*
