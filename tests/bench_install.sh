@@ -10,7 +10,7 @@
 #
 #  1. A multi-archive plan ('cuenv install 12.4', profile devel: 6 archives,
 #     three of them padded with real shared libraries from /usr/local/cuda/lib64
-#     to 220, 132 and 88 MiB, xz preset 6, ~440 MiB unpacked) from a local
+#     to 220, 211 and 88 MiB, xz preset 6, ~520 MiB unpacked) from a local
 #     nginx mirror, against
 #       - a naive script doing, one archive after another, curl -s -o,
 #         sha256sum -c and tar -xJf into a directory (same archives, same nginx);
@@ -168,7 +168,8 @@ mirror_dir() {
     key=$({
         sha256sum "$mkmirror"
         printf '%s\n' "$@"
-        ls -lL --time-style=+%s "$payload_dir" 2>/dev/null
+        # name, size, mtime of what mkmirror may read (not ls -l: link counts change)
+        find -L "$payload_dir/" -maxdepth 1 -type f -name '*.so*' -printf '%f %s %T@\n' | sort
         xz --version
         gcc --version 2>/dev/null | head -1
     } | sha256sum | cut -c1-16)
@@ -202,14 +203,16 @@ gen_mirror() {
     echo "$dir"
 }
 common=(--payload-from "$payload_dir" --xz-threads "$ncpu" --jobs "$ncpu")
-# 1 and 3: CUDA 12.4.1 - libcublas 220 MiB, cuda_nvcc 132 MiB and cuda_nvrtc
-# 88 MiB of real libraries (two halves of equal size for 2 CPUs); cuda_cudart,
-# cuda_cccl and cuda_cupti small - and an unpadded cuDNN 9.14.0. (mkmirror names
-# a padding file lib/libcuenvpad-<source>, so two padded archives can clash in
-# the env; with these weights none do.)
+# 1 and 3: CUDA 12.4.1 - libcublas 220 MiB, cuda_nvcc 211 MiB and cuda_nvrtc
+# 88 MiB of real libraries; cuda_cudart, cuda_cccl and cuda_cupti small - and an
+# unpadded cuDNN 9.14.0. The sizes make two halves of about equal xz decoding
+# work (libcublas's libraries compress less and decode slower than cuda_nvcc's),
+# so the plan can use 2 CPUs; the output prints that split. (mkmirror names a
+# padding file lib/libcuenvpad-<source>, so two padded archives can clash in the
+# env; with these weights none do.)
 plan_mirror=$(gen_mirror "plan" --cuda 12.4.1 --cudnn 9.14.0 \
     --only cuda_cudart,cuda_cccl,cuda_nvcc,cuda_nvrtc,libcublas,cuda_cupti,cudnn \
-    --payload-mb 220 --payload-components libcublas=1,cuda_nvcc=0.6,cuda_nvrtc=0.4 \
+    --payload-mb 220 --payload-components libcublas=1,cuda_nvcc=0.96,cuda_nvrtc=0.4 \
     "${common[@]}")
 # 2: one libcublas archive of ~500 MiB unpacked.
 big_mirror=$(gen_mirror "one-archive" --cuda 12.4.1 --only libcublas \
@@ -289,6 +292,17 @@ read -r big_n big_xz big_tar _ <"$tmp/big.info"
 # Warm the page cache with the archives: every sample reads them from memory.
 xargs -a "$tmp/plan.files" -d '\n' cat >/dev/null
 xargs -a "$tmp/big.files" -d '\n' cat >/dev/null
+# The decoding work of each archive of the plan: CPU time of 'xz -T1 -dc',
+# measured once per mirror (CPU time, not wall: little affected by other load).
+if [ ! -s "$plan_mirror/decode-cpu" ]; then
+    while read -r f; do
+        "$run1" "$tmp/err" xz -T1 -dc "$f" >"$tmp/m" || die "cannot run xz -dc $f"
+        read -r _ user sys _ st _ <"$tmp/m"
+        [ "$st" -eq 0 ] || die "xz -T1 -dc $f failed: $(cat "$tmp/err")"
+        echo "$((user + sys)) ${f##*/}"
+    done <"$tmp/plan.files" >"$tmp/decode-cpu"
+    mv "$tmp/decode-cpu" "$plan_mirror/decode-cpu"
+fi
 
 # The naive script: one archive after another.
 cat >"$tmp/naive.sh" <<'EOF'
@@ -380,6 +394,21 @@ echo "cuenv install bench: $("$cuenv" --version), $(uname -m), $ncpu CPUs; $runs
 echo "plan 'cuenv install 12.4' (devel): $plan_n archives, $(mb "$plan_xz") xz (preset 6," \
     "${ncpu}-thread blocks) -> $(mb "$plan_tar") of tar ($(mib "$plan_tar")); largest $(mb "$plan_max") xz"
 echo "mirror $plan_mirror; fresh CUENV_ROOT and CUENV_CACHE for every install"
+# xz decoding CPU per archive; the best split of it over the CPUs (largest first,
+# each to the least loaded CPU) bounds any installer that unpacks an archive on
+# one thread: it cannot beat a sequential script by more than sum / split.
+sort -rn "$plan_mirror/decode-cpu" | awk -v n="$ncpu" '{
+        name = $2; sub(/-linux-x86_64-.*/, "", name)
+        if ($1 >= 1e8) parts = parts sprintf("%s%s %.2f s", parts == "" ? "" : ", ", name, $1 / 1e9)
+        sum += $1; k = 0
+        for (i = 1; i < n; i++) if (load[i] < load[k]) k = i
+        load[k] += $1
+    } END {
+        for (i = 0; i < n; i++) if (load[i] > best) best = load[i]
+        printf "xz -T1 -dc CPU per archive: %s (others < 0.1 s); sum %.2f s, best split over %d CPUs %.2f s:\n",
+               parts, sum / 1e9, n, best / 1e9
+        printf "an installer unpacking each archive on one thread is at most %.2fx faster than one after another\n",
+               sum / best }'
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average now: $load0"
 echo
@@ -432,6 +461,16 @@ x=$(ratio "$n" "$f")
 verdict "at least 1.8x faster than the naive script" "$(ge "$x" 1.8)" "${x}x"
 x=$(ratio "$f" "$fl")
 verdict "within 1.25x of the xz -dc floor" "$(le "$x" 1.25)" "${x}x the floor"
+# The floor keeps every CPU busy on an idle machine; when it got much less,
+# other processes took the rest, and parallel work could not gain its share.
+fc=$(awk -v c="$(fig floor 2)" -v w="$fl" 'BEGIN { printf "%.2f", c / w }')
+if [ "$(le "$fc" "$(awk -v n="$ncpu" 'BEGIN { print 0.8 * n }')")" = 1 ]; then
+    echo "  note: the floor's $ncpu xz processes got only $fc of $ncpu CPUs: the machine was busy with"
+    echo "  other work, so wall-time ratios here (and in 1b, 2) understate what parallelism gains;"
+    awk -v a="$(fig fast 2)" -v b="$(fig naive 2)" -v c="$(fig floor 2)" 'BEGIN {
+        printf "  CPU time, which the load affects less: cuenv %.2f s, naive %.2f s (%.2fx), floor %.2f s\n",
+               a / 1e9, b / 1e9, b / a, c / 1e9 }'
+fi
 echo
 
 # ---- 1b: 50 MB/s per connection ----
