@@ -19,7 +19,8 @@ FUZZ_TIME ?= 30
 # Debian packages for the build and the tests (make deps).
 DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
 	libjansson-dev libcmocka-dev bats bats-support bats-assert python3 clang xz-utils \
-	openssl nginx-light zsh fish procps tmux strace curl
+	openssl nginx-light zsh fish procps tmux strace curl \
+	lmod direnv cmake valgrind
 
 ifeq ($(SAN),1)
 FLAVOR := san

@@ -8,26 +8,35 @@ _cuenv() {
     --shell) words='bash zsh fish json github dotenv' ;;
     *)
         if [ "$COMP_CWORD" -eq 1 ]; then
-            words='--help --version --quiet --verbose install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help'
+            words='--help --version --quiet --verbose install list prefix verify uninstall gc use current why exec env hook which doctor shim resolve ls-remote matrix cache-key mirror update modulefile export sbom completion help'
         else
             case $cmd in
             install) words="--profile --platform --jobs --quiet --json --locked --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             list) words="--json --help" ;;
             prefix) words="--profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
+            verify) words="--json --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             uninstall) words="--profile --all --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             gc) words="--json --help" ;;
             use) words="--profile --platform --global --quiet --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             current) words="--json --help" ;;
+            why) words="--profile --platform --json --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             exec) words="--profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             env) words="--profile --shell --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             hook) words="--help bash zsh fish" ;;
             which) words="--help" ;;
+            doctor) words="--profile --json --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             shim) words="--help add remove list refresh" ;;
             resolve) words="--profile --platform --json --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             ls-remote) words="--platform --json --help cuda cudnn" ;;
+            matrix) words="--cuda --cudnn --platform --driver --latest-patch --format --help" ;;
+            cache-key) words="--profile --platform --help $(command cuenv completion --words labels 2>/dev/null)" ;;
+            mirror) words="--all-platforms --platform --profile --help sync verify" ;;
             update) words="--quiet --help" ;;
+            modulefile) words="--format --profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
+            export) words="--profile --help direnv cmake devcontainer dockerfile" ;;
+            sbom) words="--format --profile --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             completion) words="--help bash zsh fish" ;;
-            help) words="--help install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help" ;;
+            help) words="--help install list prefix verify uninstall gc use current why exec env hook which doctor shim resolve ls-remote matrix cache-key mirror update modulefile export sbom completion help" ;;
             esac
         fi ;;
     esac

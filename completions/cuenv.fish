@@ -3,18 +3,27 @@ complete -c cuenv -f
 complete -c cuenv -n __fish_use_subcommand -a install -d 'download, verify and unpack a CUDA (+cuDNN) pair into an env'
 complete -c cuenv -n __fish_use_subcommand -a list -d 'list installed envs, their size and the store entries they share'
 complete -c cuenv -n __fish_use_subcommand -a prefix -d 'print the prefix of an installed env'
+complete -c cuenv -n __fish_use_subcommand -a verify -d 're-hash installed files against what install recorded'
 complete -c cuenv -n __fish_use_subcommand -a uninstall -d 'remove an installed env'
 complete -c cuenv -n __fish_use_subcommand -a gc -d 'remove store entries and downloads no env uses'
 complete -c cuenv -n __fish_use_subcommand -a use -d 'pin a CUDA (+cuDNN) pair for this directory, lock it and install it'
 complete -c cuenv -n __fish_use_subcommand -a current -d 'show the active pair and what chose it'
+complete -c cuenv -n __fish_use_subcommand -a why -d 'explain which pair is active, what chose it and how it resolved'
 complete -c cuenv -n __fish_use_subcommand -a exec -d 'run a program with an env\'s variables'
 complete -c cuenv -n __fish_use_subcommand -a env -d 'print an env\'s variables for a shell, CI or other tools'
 complete -c cuenv -n __fish_use_subcommand -a hook -d 'print shell code that activates the pinned env on cd'
 complete -c cuenv -n __fish_use_subcommand -a which -d 'print the real program a shim would run here'
+complete -c cuenv -n __fish_use_subcommand -a doctor -d 'check driver, GPUs, compiler, loader and Python against an env'
 complete -c cuenv -n __fish_use_subcommand -a shim -d 'manage shims: wrappers for programs cuenv does not own'
 complete -c cuenv -n __fish_use_subcommand -a resolve -d 'show the exact CUDA and cuDNN archives a spec stands for'
 complete -c cuenv -n __fish_use_subcommand -a ls-remote -d 'list the CUDA and cuDNN releases of the source'
+complete -c cuenv -n __fish_use_subcommand -a matrix -d 'list compatible CUDA+cuDNN pairs as a CI matrix'
+complete -c cuenv -n __fish_use_subcommand -a cache-key -d 'print a stable cache key for CI caches from the lock'
+complete -c cuenv -n __fish_use_subcommand -a mirror -d 'write or check a mirror for air-gapped sites'
 complete -c cuenv -n __fish_use_subcommand -a update -d 'refresh the catalogue from the source'
+complete -c cuenv -n __fish_use_subcommand -a modulefile -d 'print an Lmod or Environment Modules modulefile for an env'
+complete -c cuenv -n __fish_use_subcommand -a export -d 'write configuration for other tools: direnv, cmake, devcontainer, dockerfile'
+complete -c cuenv -n __fish_use_subcommand -a sbom -d 'print a software bill of materials of an env'
 complete -c cuenv -n __fish_use_subcommand -a completion -d 'print shell completion code'
 complete -c cuenv -n __fish_use_subcommand -a help -d 'show help for cuenv or one of its commands'
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l profile -xa 'runtime devel full'
@@ -30,6 +39,9 @@ complete -c cuenv -n '__fish_seen_subcommand_from list' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from verify' -l json
+complete -c cuenv -n '__fish_seen_subcommand_from verify' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from verify' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l all
 complete -c cuenv -n '__fish_seen_subcommand_from uninstall' -l help
@@ -44,6 +56,11 @@ complete -c cuenv -n '__fish_seen_subcommand_from use' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from use' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from current' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from current' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from why' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from why' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
+complete -c cuenv -n '__fish_seen_subcommand_from why' -l json
+complete -c cuenv -n '__fish_seen_subcommand_from why' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from why' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
@@ -54,6 +71,10 @@ complete -c cuenv -n '__fish_seen_subcommand_from env' -a '(type -q cuenv; and c
 complete -c cuenv -n '__fish_seen_subcommand_from hook' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from hook' -a 'bash zsh fish'
 complete -c cuenv -n '__fish_seen_subcommand_from which' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from doctor' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from doctor' -l json
+complete -c cuenv -n '__fish_seen_subcommand_from doctor' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from doctor' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from shim' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from shim' -a 'add remove list refresh'
 complete -c cuenv -n '__fish_seen_subcommand_from resolve' -l profile -xa 'runtime devel full'
@@ -65,9 +86,36 @@ complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l platform -xa 'li
 complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from ls-remote' -a 'cuda cudnn'
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l cuda
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l cudnn
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l driver
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l latest-patch
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l format
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from cache-key' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from cache-key' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
+complete -c cuenv -n '__fish_seen_subcommand_from cache-key' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from cache-key' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l all-platforms
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -a 'sync verify'
 complete -c cuenv -n '__fish_seen_subcommand_from update' -l quiet
 complete -c cuenv -n '__fish_seen_subcommand_from update' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l format
+complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from export' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from export' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from export' -a 'direnv cmake devcontainer dockerfile'
+complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l format
+complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l help
+complete -c cuenv -n '__fish_seen_subcommand_from sbom' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from completion' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c cuenv -n '__fish_seen_subcommand_from help' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from help' -a 'install list prefix uninstall gc use current exec env hook which shim resolve ls-remote update completion help'
+complete -c cuenv -n '__fish_seen_subcommand_from help' -a 'install list prefix verify uninstall gc use current why exec env hook which doctor shim resolve ls-remote matrix cache-key mirror update modulefile export sbom completion help'

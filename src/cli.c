@@ -57,6 +57,9 @@ const struct cmd cli_commands[] = {
 	  "Print the path of the newest installed env that satisfies SPEC (or has the\n"
 	  "exact name SPEC). Exit status 3 when none is installed.\n",
 	  cmd_prefix, "--profile --help", "@installed" },
+	{ "verify", "re-hash installed files against what install recorded",
+	  "usage: cuenv verify [SPEC] [--json]\n",
+	  cmd_verify, "--json --help", "@installed" },
 	{ "uninstall", "remove an installed env",
 	  "usage: cuenv uninstall SPEC [--profile P] [--all]\n"
 	  "\n"
@@ -88,6 +91,9 @@ const struct cmd cli_commands[] = {
 	  "Print the env the pin here selects and which variable or file set it.\n"
 	  "Exit status 3 when nothing is pinned or the pinned pair is not installed.\n",
 	  cmd_current, "--json --help", NULL },
+	{ "why", "explain which pair is active, what chose it and how it resolved",
+	  "usage: cuenv why [SPEC] [--json]\n",
+	  cmd_why, "--profile --platform --json --help", "@labels" },
 	{ "exec", "run a program with an env's variables",
 	  "usage: cuenv exec [SPEC] [--profile P] -- COMMAND [ARGS...]\n"
 	  "\n"
@@ -117,6 +123,9 @@ const struct cmd cli_commands[] = {
 	  cmd_hook, "--help", "bash zsh fish" },
 	{ "which", "print the real program a shim would run here",
 	  "usage: cuenv which PROGRAM\n", cmd_which, "--help", NULL },
+	{ "doctor", "check driver, GPUs, compiler, loader and Python against an env",
+	  "usage: cuenv doctor [SPEC] [--json]\n",
+	  cmd_doctor, "--profile --json --help", "@installed" },
 	{ "shim", "manage shims: wrappers for programs cuenv does not own",
 	  "usage: cuenv shim add NAME... | remove NAME... | list | refresh\n"
 	  "\n"
@@ -150,6 +159,15 @@ const struct cmd cli_commands[] = {
 	  "  --json         one JSON object on stdout\n"
 	  "\n" SOURCE_HELP,
 	  cmd_ls_remote, "--platform --json --help", "cuda cudnn" },
+	{ "matrix", "list compatible CUDA+cuDNN pairs as a CI matrix",
+	  "usage: cuenv matrix [--cuda RANGE] [--cudnn RANGE] [--platform P] [--driver VERSION] [--latest-patch] [--format github|gitlab|json]\n",
+	  cmd_matrix, "--cuda --cudnn --platform --driver --latest-patch --format --help", NULL },
+	{ "cache-key", "print a stable cache key for CI caches from the lock",
+	  "usage: cuenv cache-key [SPEC]\n",
+	  cmd_cache_key, "--profile --platform --help", "@labels" },
+	{ "mirror", "write or check a mirror for air-gapped sites",
+	  "usage: cuenv mirror sync DIR SPEC... [--all-platforms]\n       cuenv mirror verify DIR\n",
+	  cmd_mirror, "--all-platforms --platform --profile --help", "sync verify" },
 	{ "update", "refresh the catalogue from the source",
 	  "usage: cuenv update [--quiet]\n"
 	  "\n"
@@ -158,6 +176,15 @@ const struct cmd cli_commands[] = {
 	  "is kept; a bad one fails the update and the previous catalogue stays.\n"
 	  "\n" SOURCE_HELP,
 	  cmd_update, "--quiet --help", NULL },
+	{ "modulefile", "print an Lmod or Environment Modules modulefile for an env",
+	  "usage: cuenv modulefile SPEC [--format lua|tcl]\n",
+	  cmd_modulefile, "--format --profile --help", "@installed" },
+	{ "export", "write configuration for other tools: direnv, cmake, devcontainer, dockerfile",
+	  "usage: cuenv export direnv|cmake|devcontainer|dockerfile [SPEC]\n",
+	  cmd_export, "--profile --help", "direnv cmake devcontainer dockerfile" },
+	{ "sbom", "print a software bill of materials of an env",
+	  "usage: cuenv sbom [SPEC] [--format cyclonedx|spdx]\n",
+	  cmd_sbom, "--format --profile --help", "@labels" },
 	{ "completion", "print shell completion code",
 	  "usage: cuenv completion bash|zsh|fish\n"
 	  "\n"

@@ -45,6 +45,15 @@ int cmd_ls_remote(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_why(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
+int cmd_cache_key(int argc, char **argv);
+int cmd_mirror(int argc, char **argv);
+int cmd_modulefile(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 
 /* The top-level help, on stdout. */
 void cli_print_help(void);
