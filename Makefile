@@ -20,7 +20,11 @@ FUZZ_TIME ?= 30
 DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
 	libjansson-dev libcmocka-dev bats bats-support bats-assert python3 clang xz-utils \
 	openssl nginx-light zsh fish procps tmux strace curl \
-	lmod direnv cmake valgrind
+	lmod direnv cmake valgrind tcl8.6 less
+# Environment Modules conflicts with lmod in apt: 'make deps' unpacks its
+# package into $(EM_DIR) and tests run modulecmd.tcl from there with tclsh
+# (its runtime dependencies, tcl8.6 and less, are packages above).
+EM_DIR := build/environment-modules
 
 ifeq ($(SAN),1)
 FLAVOR := san
@@ -38,7 +42,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(CFLAGS) $(SAN
 	-DCUENV_VERSION='"$(VERSION)"' -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
-ifneq ($(filter-out deps clean format-check,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out deps clean format-check build/environment-modules/.complete,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(DEPS) 2>/dev/null && echo ok),ok)
 $(error missing build dependencies: run 'make deps' (Debian: libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev pkgconf))
 endif
@@ -82,6 +86,16 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		st=$$?; [ -z "$$guard" ] || rm -f /usr/sbin/policy-rc.d; [ $$st -eq 0 ] || exit $$st; \
 	else echo "deps: all Debian packages present"; fi
+	@$(MAKE) --no-print-directory $(EM_DIR)/.complete
+
+$(EM_DIR)/.complete:
+	@echo "unpacking environment-modules into $(EM_DIR)"
+	$(Q)rm -rf $(EM_DIR) $(EM_DIR).tmp && mkdir -p $(EM_DIR).tmp/deb
+	$(Q)cd $(EM_DIR).tmp/deb && { apt-get download -qq environment-modules 2>/dev/null || \
+		{ apt-get update -qq && apt-get download -qq environment-modules; }; }
+	$(Q)dpkg -x $(EM_DIR).tmp/deb/environment-modules_*.deb $(EM_DIR).tmp
+	$(Q)test -f $(EM_DIR).tmp/usr/lib/modulecmd.tcl
+	$(Q)rm -rf $(EM_DIR).tmp/deb && touch $(EM_DIR).tmp/.complete && mv $(EM_DIR).tmp $(EM_DIR)
 
 bin/cuenv: $(B)/cuenv FORCE
 	@mkdir -p bin

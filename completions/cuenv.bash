@@ -32,7 +32,7 @@ _cuenv() {
             cache-key) words="--profile --platform --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             mirror) words="--all-platforms --platform --profile --help sync verify" ;;
             update) words="--quiet --help" ;;
-            modulefile) words="--format --profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
+            modulefile) words="--format --profile --split --output --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             export) words="--profile --help direnv cmake devcontainer dockerfile" ;;
             sbom) words="--format --profile --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             completion) words="--help bash zsh fish" ;;

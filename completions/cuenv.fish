@@ -106,6 +106,8 @@ complete -c cuenv -n '__fish_seen_subcommand_from update' -l quiet
 complete -c cuenv -n '__fish_seen_subcommand_from update' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l format
 complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l split
+complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l output
 complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from export' -l profile -xa 'runtime devel full'

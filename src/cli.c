@@ -177,8 +177,29 @@ const struct cmd cli_commands[] = {
 	  "\n" SOURCE_HELP,
 	  cmd_update, "--quiet --help", NULL },
 	{ "modulefile", "print an Lmod or Environment Modules modulefile for an env",
-	  "usage: cuenv modulefile SPEC [--format lua|tcl]\n",
-	  cmd_modulefile, "--format --profile --help", "@installed" },
+	  "usage: cuenv modulefile [SPEC] [--format lua|tcl] [--profile P] [--split] [--output DIR]\n"
+	  "\n"
+	  "Write a modulefile that sets the variables 'cuenv env' gives for the installed\n"
+	  "env SPEC (or the pinned one): PATH and LD_LIBRARY_PATH prepended, CUDA_HOME,\n"
+	  "CUDA_PATH, CUDA_ROOT, CUDAToolkit_ROOT, CUDNN_PATH, CUDNN_HOME, CUDNN_ROOT and\n"
+	  "CUENV_ACTIVE pushed (unloading brings back the values they had before).\n"
+	  "\n"
+	  "Names: a pair is one module of the family cuda, 'cuda/12.4.1-cudnn9.14.0.64',\n"
+	  "which conflicts with any cudnn module; an env without cuDNN is 'cuda/12.4.1'.\n"
+	  "With --split a pair becomes 'cuda/12.4.1' (PATH, LD_LIBRARY_PATH, CUDA_*,\n"
+	  "CUENV_ACTIVE) and 'cudnn/9.14.0.64-cuda12' (family cudnn, CUDNN_*), which\n"
+	  "needs (prereq) that cuda module; both point into the pair's prefix. A profile\n"
+	  "other than devel is added to the version: 'cuda/12.4.1-runtime'. Loading a\n"
+	  "second module of a family swaps (Lmod) or is refused (Environment Modules:\n"
+	  "use 'module switch'). A module never unsets a variable: an env without cuDNN\n"
+	  "leaves CUDNN_* alone, and other entries already on PATH stay behind its own.\n"
+	  "\n"
+	  "  --format F     lua (Lmod, default) or tcl (Environment Modules 5.1+, Lmod)\n"
+	  "  --profile P    the env of this profile (runtime, devel, full)\n"
+	  "  --split        one module for CUDA and one for cuDNN (needs --output)\n"
+	  "  -o, --output DIR  write DIR/cuda/<version>.lua (tcl: no extension) and\n"
+	  "                 print the paths; put DIR on MODULEPATH. Default: stdout\n",
+	  cmd_modulefile, "--format --profile --split --output --help", "@installed" },
 	{ "export", "write configuration for other tools: direnv, cmake, devcontainer, dockerfile",
 	  "usage: cuenv export direnv|cmake|devcontainer|dockerfile [SPEC]\n",
 	  cmd_export, "--profile --help", "direnv cmake devcontainer dockerfile" },

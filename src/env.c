@@ -104,24 +104,70 @@ static void prepend(struct env_ops *ops, const char *var, const char *entry, con
 	buf_release(&b);
 }
 
-void env_activate(struct env_ops *ops, const char *root, const char *prefix, const char *name,
-		  env_get_fn *get, void *ctx)
+/* Append one declaration; value is taken over (newly allocated or NULL). */
+static void declare(struct env_decls *d, enum env_decl_kind kind, const char *name, char *value,
+		    bool cudnn)
 {
-	char *envs = xasprintf("%s/envs/", root), *bin = xasprintf("%s/bin", prefix);
-	char *lib = xasprintf("%s/lib", prefix);
+	d->v = xrealloc(d->v, (d->nr + 1) * sizeof(*d->v));
+	d->v[d->nr].kind = kind;
+	d->v[d->nr].name = name;
+	d->v[d->nr].value = value;
+	d->v[d->nr++].cudnn = cudnn;
+}
+
+void env_declare(struct env_decls *d, const char *prefix, const char *name)
+{
 	bool cudnn = strstr(name, "+cudnn-") != NULL;
 	size_t i;
 
-	prepend(ops, "PATH", bin, envs, get, ctx);
-	prepend(ops, "LD_LIBRARY_PATH", lib, envs, get, ctx);
+	memset(d, 0, sizeof(*d));
+	declare(d, ENV_DECL_PREPEND, "PATH", xasprintf("%s/bin", prefix), false);
+	declare(d, ENV_DECL_PREPEND, "LD_LIBRARY_PATH", xasprintf("%s/lib", prefix), false);
 	for (i = 0; env_cuda_vars[i]; i++)
-		env_ops_set(ops, env_cuda_vars[i], prefix);
+		declare(d, ENV_DECL_SET, env_cuda_vars[i], xstrdup(prefix), false);
 	for (i = 0; env_cudnn_vars[i]; i++)
-		env_ops_set(ops, env_cudnn_vars[i], cudnn ? prefix : NULL);
-	env_ops_set(ops, "CUENV_ACTIVE", name);
+		declare(d, cudnn ? ENV_DECL_SET : ENV_DECL_UNSET, env_cudnn_vars[i],
+			cudnn ? xstrdup(prefix) : NULL, true);
+	declare(d, ENV_DECL_SET, "CUENV_ACTIVE", xstrdup(name), false);
+}
+
+const char *env_decl_value(const struct env_decls *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr; i++) {
+		if (!strcmp(d->v[i].name, name))
+			return d->v[i].value;
+	}
+	return NULL;
+}
+
+void env_decls_release(struct env_decls *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr; i++)
+		free(d->v[i].value);
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+void env_activate(struct env_ops *ops, const char *root, const char *prefix, const char *name,
+		  env_get_fn *get, void *ctx)
+{
+	char *envs = xasprintf("%s/envs/", root);
+	struct env_decls d;
+	size_t i;
+
+	env_declare(&d, prefix, name);
+	for (i = 0; i < d.nr; i++) {
+		if (d.v[i].kind == ENV_DECL_PREPEND)
+			prepend(ops, d.v[i].name, d.v[i].value, envs, get, ctx);
+		else
+			env_ops_set(ops, d.v[i].name, d.v[i].value);
+	}
+	env_decls_release(&d);
 	free(envs);
-	free(bin);
-	free(lib);
 }
 
 static void remove_entries(struct env_ops *ops, const char *var, const char *envs,

@@ -39,6 +39,38 @@ extern const char *const env_cuda_vars[];	/* NULL-terminated */
 extern const char *const env_cudnn_vars[];
 
 /*
+ * What an env does to the environment, independent of the current values:
+ * prepend a directory to a PATH-like list, set a variable, or unset it.
+ * This is the one list every rendering starts from: env_activate() turns it
+ * into operations on the current values; modulefiles, container files and
+ * CMake files render it as their own commands.
+ */
+enum env_decl_kind { ENV_DECL_PREPEND, ENV_DECL_SET, ENV_DECL_UNSET };
+
+struct env_decl {
+	enum env_decl_kind kind;
+	const char *name;	/* static */
+	char *value;		/* NULL for ENV_DECL_UNSET */
+	bool cudnn;		/* one of env_cudnn_vars */
+};
+
+struct env_decls {
+	struct env_decl *v;
+	size_t nr;
+};
+
+/*
+ * The declarations of env name (e.g. "cuda-12.4.1+cudnn-9.14.0.64-devel") at
+ * prefix, in a fixed order: PATH, LD_LIBRARY_PATH, the CUDA variables, the
+ * cuDNN variables (unset without cuDNN), CUENV_ACTIVE. Release with
+ * env_decls_release().
+ */
+void env_declare(struct env_decls *d, const char *prefix, const char *name);
+/* The value declared for name, or NULL. Borrowed from d. */
+const char *env_decl_value(const struct env_decls *d, const char *name);
+void env_decls_release(struct env_decls *d);
+
+/*
  * Operations that activate env name at prefix (under root/envs) on top of
  * the current values, replacing any previously active env's entries.
  */
