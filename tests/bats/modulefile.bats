@@ -14,6 +14,7 @@
 
 load helper
 load activation_helper
+load interop_helper
 
 LMOD_INIT=/usr/share/lmod/lmod/init/bash
 EM_CMD=$CUENV_SRC/build/environment-modules/usr/lib/modulecmd.tcl
@@ -43,50 +44,22 @@ mkmod() {
 }
 
 # Run bash script $2 with the module command of $1 (lmod or em), MODULEPATH
-# $MP and nothing else from this environment but what cuenv needs. Inside:
-# snap FILE (the variables cuenv sets, one per line), envdump FILE (the whole
-# environment without the module systems' bookkeeping), want SPEC FILE ('cuenv
-# env SPEC --shell json' here and now, as snap lines).
+# $MP and nothing else from this environment but what cuenv needs, with
+# interop_helper.bash's snap, envdump and want.
 mod_run() {
     local init
     case $1 in
     lmod) init="source '$LMOD_INIT'" ;;
     em) init="module() { eval \"\$(tclsh8.6 '$EM_CMD' bash \"\$@\")\"; }" ;;
     esac
-    cat >"$T/script.bash" <<EOF
-$init
-export MODULEPATH='$MP'
-snap() {
-    local v
-    for v in ${ACT_VARS[*]}; do
-        if [ -n "\${!v+x}" ]; then printf '%s=%s\n' "\$v" "\${!v}"; else printf '%s unset\n' "\$v"; fi
-    done >"\$1"
-}
-envdump() {
-    local kv
-    while IFS= read -r -d '' kv; do
-        case \${kv%%=*} in
-        __LMOD_*|LMOD_*|_ModuleTable*|_LMFILES_|LOADEDMODULES|MODULEPATH|MODULESHOME|__MODULES_*|MODULES_*|BASH_FUNC_*|_|SHLVL|OLDPWD) continue ;;
-        esac
-        printf '%q\n' "\$kv"
-    done < <(env -0 | sort -z) >"\$1"
-}
-want() {
-    "\$CUENV" env "\$1" --shell json | python3 -c 'import json, sys
-d = json.load(sys.stdin)
-for v in sys.argv[1:]:
-    print("%s=%s" % (v, d[v]) if d.get(v) is not None else "%s unset" % v)' ${ACT_VARS[*]} >"\$2"
-}
-
-$2
-EOF
+    {
+        echo "$init"
+        echo "export MODULEPATH='$MP'"
+        interop_funcs
+        echo "$2"
+    } >"$T/script.bash"
     trun env -i HOME="$HOME" T="$T" PATH=/usr/bin:/bin CUENV="$CUENV" CUENV_ROOT="$CUENV_ROOT" \
         CUENV_CACHE="$CUENV_CACHE" CUENV_CONFIG=/dev/null LANG=C.UTF-8 bash "$T/script.bash"
-}
-
-# The file $1 equals file $2 (shown as a diff when not).
-assert_same_file() {
-    diff -u "$1" "$2" >&2 || fail "$1 and $2 differ"
 }
 
 # ---- the text ----
