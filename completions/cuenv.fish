@@ -111,6 +111,9 @@ complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l output
 complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from modulefile' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from export' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from export' -l format
+complete -c cuenv -n '__fish_seen_subcommand_from export' -l root
+complete -c cuenv -n '__fish_seen_subcommand_from export' -l lib
 complete -c cuenv -n '__fish_seen_subcommand_from export' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from export' -a 'direnv cmake devcontainer dockerfile'
 complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l format

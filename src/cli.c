@@ -201,8 +201,33 @@ const struct cmd cli_commands[] = {
 	  "                 print the paths; put DIR on MODULEPATH. Default: stdout\n",
 	  cmd_modulefile, "--format --profile --split --output --help", "@installed" },
 	{ "export", "write configuration for other tools: direnv, cmake, devcontainer, dockerfile",
-	  "usage: cuenv export direnv|cmake|devcontainer|dockerfile [SPEC]\n",
-	  cmd_export, "--profile --help", "direnv cmake devcontainer dockerfile" },
+	  "usage: cuenv export direnv [SPEC] [--profile P] | direnv --lib\n"
+	  "       cuenv export cmake [SPEC] [--profile P] [--format toolchain|preset]\n"
+	  "       cuenv export dockerfile|devcontainer [SPEC] [--profile P] [--root DIR]\n"
+	  "\n"
+	  "Print configuration that gives another tool the env SPEC names (installed),\n"
+	  "or the env this directory's pin selects.\n"
+	  "\n"
+	  "direnv        an .envrc: 'watch_file' on the pin and its lock (direnv reloads\n"
+	  "              when they change) and eval \"$(cuenv env --shell bash)\".\n"
+	  "  --lib       instead, a 'use_cuenv' function for ~/.config/direnv/direnvrc:\n"
+	  "              then 'use cuenv' or 'use cuenv SPEC' in .envrc.\n"
+	  "cmake         a toolchain file (cmake -DCMAKE_TOOLCHAIN_FILE=FILE) setting\n"
+	  "              CUDAToolkit_ROOT, CMAKE_CUDA_COMPILER (the env's nvcc), CUDNN_ROOT,\n"
+	  "              CUDNN_INCLUDE_DIR, CUDNN_LIBRARY and the env first on\n"
+	  "              CMAKE_PREFIX_PATH, so /usr/local/cuda is never picked.\n"
+	  "  --format preset  a CMakePresets.json (version 3) with a preset 'cuenv'.\n"
+	  "dockerfile    Dockerfile lines that copy cuenv in (from 'make install\n"
+	  "              DESTDIR=cuenv-dist'), copy .cuda-version and cuenv.lock, run\n"
+	  "              'cuenv install --locked' and set the env's variables with ENV.\n"
+	  "devcontainer  a devcontainer.json fragment: containerEnv and remoteEnv with the\n"
+	  "              variables, postCreateCommand 'cuenv install --locked'.\n"
+	  "  --root DIR  CUENV_ROOT inside the container (default /opt/cuenv).\n"
+	  "\n"
+	  "Without SPEC, dockerfile and devcontainer need the pin's cuenv.lock (exit 3\n"
+	  "without one; the env need not be installed here); with SPEC they install\n"
+	  "that installed env's exact pair. Exit status 3: not installed.\n",
+	  cmd_export, "--profile --format --root --lib --help", "direnv cmake devcontainer dockerfile" },
 	{ "sbom", "print a software bill of materials of an env",
 	  "usage: cuenv sbom [SPEC] [--format cyclonedx|spdx]\n",
 	  cmd_sbom, "--format --profile --help", "@labels" },
