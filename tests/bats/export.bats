@@ -320,3 +320,58 @@ PY
     trun "$CUENV" export dockerfile --lib
     assert_failure 2
 }
+
+# ---- cmake (the text; real builds: cmake.bats) ----
+
+@test "export cmake: cache hints per env (no cuDNN, no nvcc), read back exactly by cmake -P even with ; \$ \" in the path" {
+    trun "$CUENV" export cmake 12.6
+    assert_success
+    assert_line "set(CUDAToolkit_ROOT \"$E126\" CACHE PATH \"CUDA Toolkit (cuenv)\")"
+    assert_line "set(CMAKE_CUDA_COMPILER \"$E126/bin/nvcc\" CACHE FILEPATH \"nvcc (cuenv)\")"
+    assert_line '# The env has no cuDNN: no CUDNN_* hints.'
+    refute_line --regexp '^set\(CUDNN'
+    trun "$CUENV" export cmake 12.4 --profile runtime
+    assert_success
+    assert_line '# The env has no nvcc (runtime profile?): CMAKE_CUDA_COMPILER is not set.'
+    refute_line --partial 'set(CMAKE_CUDA_COMPILER'
+    # A root whose path CMake would split or expand unless quoted right. (Not
+    # a backslash: CMake turns it into '/' in a PATH cache entry.)
+    local root="$T/a;b \$x \"q\" (1)"
+    mkdir -p "$root/tmp" "$root/locks" "$root/store"
+    act_copy_root "$root"
+    CUENV_ROOT=$root "$CUENV" export cmake 12.4+cudnn9 >"$T/tc.cmake"
+    cat >"$T/show.cmake" <<'CM'
+include("${TC}")
+foreach(v CUDAToolkit_ROOT CMAKE_CUDA_COMPILER CUDNN_ROOT CUDNN_INCLUDE_DIR CUDNN_LIBRARY)
+  message("${v}=${${v}}")
+endforeach()
+list(LENGTH CMAKE_PREFIX_PATH n)
+list(GET CMAKE_PREFIX_PATH 0 first)
+message("prefix ${n} ${first}")
+CM
+    trun cmake -DTC="$T/tc.cmake" -P "$T/show.cmake"
+    assert_success
+    local e="$root/envs/$ENV124DNN"
+    assert_equal "$stderr" "CUDAToolkit_ROOT=$e
+CMAKE_CUDA_COMPILER=$e/bin/nvcc
+CUDNN_ROOT=$e
+CUDNN_INCLUDE_DIR=$e/include
+CUDNN_LIBRARY=$e/lib/libcudnn.so
+prefix 1 $e"
+    # The preset is JSON with the same values.
+    CUENV_ROOT=$root "$CUENV" export cmake 12.4+cudnn9 --format preset >"$T/p.json"
+    python3 - "$T/p.json" "$e" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = sys.argv[2]
+p = d["configurePresets"][0]
+assert d["version"] == 3 and p["name"] == "cuenv", d
+assert p["cacheVariables"]["CUDAToolkit_ROOT"] == e and p["cacheVariables"]["CUDNN_LIBRARY"] == e + "/lib/libcudnn.so"
+assert p["environment"]["PATH"] == e + "/bin:$penv{PATH}" and p["environment"]["CUDNN_HOME"] == e
+PY
+    trun "$CUENV" export cmake 12.4 --format ninja
+    assert_failure 2
+    assert_stderr_line "^cuenv: error: unknown format 'ninja' \(toolchain or preset\)$"
+    trun "$CUENV" export cmake 11.8
+    assert_failure 3
+}
