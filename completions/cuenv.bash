@@ -34,7 +34,7 @@ _cuenv() {
             update) words="--quiet --help" ;;
             modulefile) words="--format --profile --split --output --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             export) words="--profile --format --root --lib --help direnv cmake devcontainer dockerfile" ;;
-            sbom) words="--format --profile --help $(command cuenv completion --words labels 2>/dev/null)" ;;
+            sbom) words="--format --profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             completion) words="--help bash zsh fish" ;;
             help) words="--help install list prefix verify uninstall gc use current why exec env hook which doctor shim resolve ls-remote matrix cache-key mirror update modulefile export sbom completion help" ;;
             esac

@@ -119,7 +119,7 @@ complete -c cuenv -n '__fish_seen_subcommand_from export' -a 'direnv cmake devco
 complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l format
 complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from sbom' -l help
-complete -c cuenv -n '__fish_seen_subcommand_from sbom' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from sbom' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from completion' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c cuenv -n '__fish_seen_subcommand_from help' -l help

@@ -229,8 +229,20 @@ const struct cmd cli_commands[] = {
 	  "that installed env's exact pair. Exit status 3: not installed.\n",
 	  cmd_export, "--profile --format --root --lib --help", "direnv cmake devcontainer dockerfile" },
 	{ "sbom", "print a software bill of materials of an env",
-	  "usage: cuenv sbom [SPEC] [--format cyclonedx|spdx]\n",
-	  cmd_sbom, "--format --profile --help", "@labels" },
+	  "usage: cuenv sbom [SPEC] [--format cyclonedx|spdx] [--profile P]\n"
+	  "\n"
+	  "Print the env's components as CycloneDX 1.5 JSON (default) or SPDX 2.3 JSON:\n"
+	  "each archive's name, version, sha256, download URL and the licence NVIDIA's\n"
+	  "manifest names, supplier NVIDIA Corporation, a pkg:generic/nvidia purl.\n"
+	  "Without SPEC, from this directory's cuenv.lock when it matches the pin (the\n"
+	  "env need not be installed), else from the pinned env's receipt; with SPEC,\n"
+	  "from the installed env's receipt. Licences come from the source's manifests\n"
+	  "as cached here (no network); unknown ones are left out (NOASSERTION).\n"
+	  "\n"
+	  "SOURCE_DATE_EPOCH (seconds) sets the timestamp; the serial number and the\n"
+	  "SPDX namespace are digests of the document, so the same inputs give the same\n"
+	  "bytes. Exit status 3: not installed or no pin.\n",
+	  cmd_sbom, "--format --profile --help", "@installed" },
 	{ "completion", "print shell completion code",
 	  "usage: cuenv completion bash|zsh|fish\n"
 	  "\n"

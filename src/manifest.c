@@ -318,20 +318,21 @@ static void component_release(struct manifest_component *c)
 	free(c->key);
 	free(c->name);
 	free(c->license);
+	free(c->license_path);
 	free(c->version);
 	memset(c, 0, sizeof(*c));
 }
 
 static int fill_component(struct parse *p, struct manifest_component *c, const json_t *obj)
 {
-	const char *key, *version, *name, *license;
+	const char *key, *version, *name, *license, *license_path;
 	json_t *v;
 	int rc = 0;
 
 	version = get_string(p, obj, "version", c->key, true, &rc);
 	name = get_string(p, obj, "name", c->key, false, &rc);
 	license = get_string(p, obj, "license", c->key, false, &rc);
-	get_string(p, obj, "license_path", c->key, false, &rc);
+	license_path = get_string(p, obj, "license_path", c->key, false, &rc);
 	if (rc)
 		return rc;
 	if (!is_name(version, MAX_NAME))
@@ -339,6 +340,7 @@ static int fill_component(struct parse *p, struct manifest_component *c, const j
 	c->version = xstrdup(version);
 	c->name = xstrdup(name ? name : "");
 	c->license = xstrdup(license ? license : "");
+	c->license_path = xstrdup(license_path ? license_path : "");
 	json_object_foreach((json_t *)obj, key, v) {
 		if (!strcmp(key, "cuda_variant")) {
 			rc = check_variants(p, v, c->key);

@@ -39,6 +39,7 @@ struct manifest_component {
 	char *key;		/* "cuda_cudart", "cudnn", … */
 	char *name;		/* human name, may be "" */
 	char *license;		/* may be "" */
+	char *license_path;	/* below the manifest's directory, unchecked; may be "" */
 	char *version;		/* component version, not the release label */
 	struct manifest_archive *archives;
 	size_t nr_archives;
