@@ -57,15 +57,17 @@ static int check_opts(const struct opts *o)
 
 	if ((rc = only_for(o, "--lib", !o->lib || o->target == T_DIRENV)) ||
 	    (rc = only_for(o, "--format", !o->format || o->target == T_CMAKE)) ||
-	    (rc = only_for(o, "--root", !o->root || o->target == T_DOCKERFILE ||
-						o->target == T_DEVCONTAINER)))
+	    (rc = only_for(o, "--root",
+			   !o->root || o->target == T_DOCKERFILE || o->target == T_DEVCONTAINER)))
 		return rc;
 	if (o->format && strcmp(o->format, "toolchain") && strcmp(o->format, "preset"))
-		return cli_bad_usage("export", "unknown format '%s' (toolchain or preset)", o->format);
+		return cli_bad_usage("export", "unknown format '%s' (toolchain or preset)",
+				     o->format);
 	if (o->root && o->root[0] != '/')
 		return cli_bad_usage("export", "--root needs an absolute path, not '%s'", o->root);
 	if (o->lib && o->spec)
-		return cli_bad_usage("export", "--lib takes no SPEC ('use cuenv SPEC' in .envrc does)");
+		return cli_bad_usage("export",
+				     "--lib takes no SPEC ('use cuenv SPEC' in .envrc does)");
 	return 0;
 }
 
@@ -97,7 +99,8 @@ static int parse(int argc, char **argv, struct opts *o)
 				return cli_bad_usage("export", "option '%s' needs a value",
 						     argv[optind - 1]);
 			else
-				return cli_bad_usage("export", "unknown option '%s'", argv[optind - 1]);
+				return cli_bad_usage("export", "unknown option '%s'",
+						     argv[optind - 1]);
 		}
 		if (optind >= argc)
 			break;
@@ -106,11 +109,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		args[n++] = argv[optind++];
 	}
 	if (n == 0)
-		return cli_bad_usage("export", "expected what to export: direnv, cmake, devcontainer "
-					       "or dockerfile");
+		return cli_bad_usage("export",
+				     "expected what to export: direnv, cmake, devcontainer "
+				     "or dockerfile");
 	if (parse_target(args[0], &o->target) < 0)
-		return cli_bad_usage("export", "unknown export '%s' (direnv, cmake, devcontainer or "
-					       "dockerfile)",
+		return cli_bad_usage("export",
+				     "unknown export '%s' (direnv, cmake, devcontainer or "
+				     "dockerfile)",
 				     args[0]);
 	o->spec = n == 2 ? args[1] : NULL;
 	return check_opts(o);
@@ -157,28 +162,28 @@ static char *self_path(void)
  * watches the nearest pin and its lock, then applies 'cuenv env'.
  */
 static const char direnv_lib[] =
-	"# cuenv for direnv: add this to ~/.config/direnv/direnvrc, then write\n"
-	"# 'use cuenv' (the pinned env) or 'use cuenv SPEC' in a project's .envrc.\n"
-	"# direnv reloads when the nearest " LAYOUT_PIN_FILE " or its " LAYOUT_LOCK_FILE " changes.\n"
-	"use_cuenv() {\n"
-	"    local dir=$PWD out\n"
-	"    while :; do\n"
-	"        if [[ -f ${dir:-/}/" LAYOUT_PIN_FILE " ]]; then\n"
-	"            watch_file \"${dir:-/}/" LAYOUT_PIN_FILE "\" \"${dir:-/}/" LAYOUT_LOCK_FILE "\"\n"
-	"            break\n"
-	"        fi\n"
-	"        if [[ -z $dir ]]; then\n"
-	"            watch_file " LAYOUT_PIN_FILE " " LAYOUT_LOCK_FILE "\n"
-	"            break\n"
-	"        fi\n"
-	"        dir=${dir%/*}\n"
-	"    done\n"
-	"    out=$(@CUENV@ env ${1:+\"$1\"} --shell bash) || {\n"
-	"        log_error \"cuenv env ${1:-} failed\"\n"
-	"        return 1\n"
-	"    }\n"
-	"    eval \"$out\"\n"
-	"}\n";
+    "# cuenv for direnv: add this to ~/.config/direnv/direnvrc, then write\n"
+    "# 'use cuenv' (the pinned env) or 'use cuenv SPEC' in a project's .envrc.\n"
+    "# direnv reloads when the nearest " LAYOUT_PIN_FILE " or its " LAYOUT_LOCK_FILE " changes.\n"
+    "use_cuenv() {\n"
+    "    local dir=$PWD out\n"
+    "    while :; do\n"
+    "        if [[ -f ${dir:-/}/" LAYOUT_PIN_FILE " ]]; then\n"
+    "            watch_file \"${dir:-/}/" LAYOUT_PIN_FILE "\" \"${dir:-/}/" LAYOUT_LOCK_FILE "\"\n"
+    "            break\n"
+    "        fi\n"
+    "        if [[ -z $dir ]]; then\n"
+    "            watch_file " LAYOUT_PIN_FILE " " LAYOUT_LOCK_FILE "\n"
+    "            break\n"
+    "        fi\n"
+    "        dir=${dir%/*}\n"
+    "    done\n"
+    "    out=$(@CUENV@ env ${1:+\"$1\"} --shell bash) || {\n"
+    "        log_error \"cuenv env ${1:-} failed\"\n"
+    "        return 1\n"
+    "    }\n"
+    "    eval \"$out\"\n"
+    "}\n";
 
 /* "../.." from cwd up to dir (an ancestor of cwd or cwd itself), or NULL. */
 static char *relative_up(const char *cwd, const char *dir)
@@ -252,8 +257,9 @@ static int export_direnv(const struct opts *o)
 	if (!rc && !t.name)
 		rc = cli_target_missing(&t);
 	if (!rc) {
-		buf_addf(&b, "# .envrc for direnv, written by 'cuenv export direnv': the env %s\n"
-			     "# (%s); 'cuenv' must be on PATH.\n",
+		buf_addf(&b,
+			 "# .envrc for direnv, written by 'cuenv export direnv': the env %s\n"
+			 "# (%s); 'cuenv' must be on PATH.\n",
 			 t.name, t.from);
 		direnv_watch(&b, &t);
 		buf_adds(&b, "eval \"$(cuenv env");
@@ -295,14 +301,17 @@ struct cmake_var {
 static size_t cmake_vars(const struct cli_target *t, const struct env_decls *d,
 			 struct cmake_var v[6])
 {
-	const char *root = env_decl_value(d, "CUDAToolkit_ROOT"), *dnn = env_decl_value(d, "CUDNN_ROOT");
+	const char *root = env_decl_value(d, "CUDAToolkit_ROOT"),
+		   *dnn = env_decl_value(d, "CUDNN_ROOT");
 	char *nvcc = xasprintf("%s/bin/nvcc", t->prefix);
 	char *lib = dnn ? xasprintf("%s/lib/libcudnn.so", dnn) : NULL;
 	size_t n = 0;
 
-	v[n++] = (struct cmake_var){ "CUDAToolkit_ROOT", "PATH", "CUDA Toolkit (cuenv)", xstrdup(root) };
+	v[n++] =
+	    (struct cmake_var){ "CUDAToolkit_ROOT", "PATH", "CUDA Toolkit (cuenv)", xstrdup(root) };
 	if (access(nvcc, X_OK) == 0)
-		v[n++] = (struct cmake_var){ "CMAKE_CUDA_COMPILER", "FILEPATH", "nvcc (cuenv)", nvcc };
+		v[n++] =
+		    (struct cmake_var){ "CMAKE_CUDA_COMPILER", "FILEPATH", "nvcc (cuenv)", nvcc };
 	else
 		free(nvcc);
 	if (dnn) {
@@ -324,11 +333,12 @@ static void cmake_toolchain(struct buf *b, const struct cli_target *t, const str
 	bool nvcc = false;
 	size_t i;
 
-	buf_addf(b, "# CMake toolchain file for the cuenv env %s (%s),\n"
-		    "# written by 'cuenv export cmake'. Use it with\n"
-		    "#   cmake -DCMAKE_TOOLCHAIN_FILE=<this file> ...\n"
-		    "# find_package(CUDAToolkit), enable_language(CUDA) and cuDNN lookups then\n"
-		    "# take this env, not /usr/local/cuda or another toolkit on PATH.\n",
+	buf_addf(b,
+		 "# CMake toolchain file for the cuenv env %s (%s),\n"
+		 "# written by 'cuenv export cmake'. Use it with\n"
+		 "#   cmake -DCMAKE_TOOLCHAIN_FILE=<this file> ...\n"
+		 "# find_package(CUDAToolkit), enable_language(CUDA) and cuDNN lookups then\n"
+		 "# take this env, not /usr/local/cuda or another toolkit on PATH.\n",
 		 t->name, t->from);
 	if (!env_decl_value(d, "CUDNN_ROOT"))
 		buf_adds(b, "# The env has no cuDNN: no CUDNN_* hints.\n");
@@ -339,7 +349,9 @@ static void cmake_toolchain(struct buf *b, const struct cli_target *t, const str
 		nvcc |= !strcmp(v[i].name, "CMAKE_CUDA_COMPILER");
 	}
 	if (!nvcc)
-		buf_adds(b, "# The env has no nvcc (runtime profile?): CMAKE_CUDA_COMPILER is not set.\n");
+		buf_adds(
+		    b,
+		    "# The env has no nvcc (runtime profile?): CMAKE_CUDA_COMPILER is not set.\n");
 	/* First on the search path: find_library/find_path/find_package look here first. */
 	buf_adds(b, "list(REMOVE_ITEM CMAKE_PREFIX_PATH ");
 	cmake_str(b, t->prefix);
@@ -427,9 +439,9 @@ static int export_cmake(const struct opts *o)
 
 /* What a container installs: exactly the lock, or the exact pair of an installed env. */
 struct container {
-	char *env;		/* env name */
-	char *install;		/* the shell command that installs it */
-	char *what;		/* for the comment */
+	char *env;     /* env name */
+	char *install; /* the shell command that installs it */
+	char *what;    /* for the comment */
 	bool locked;
 };
 
@@ -445,8 +457,8 @@ static int container_from_lock(struct container *c, const struct opts *o)
 			out_error("the pin comes from CUENV_VERSION, which has no lock");
 		else
 			out_error("%s", pd.lock_problem);
-		out_hint("give a SPEC, or run 'cuenv use %s' where the pin is to write %s", pd.pin.spec,
-			 LAYOUT_LOCK_FILE);
+		out_hint("give a SPEC, or run 'cuenv use %s' where the pin is to write %s",
+			 pd.pin.spec, LAYOUT_LOCK_FILE);
 		cli_pinned_release(&pd);
 		return 3;
 	}
@@ -525,25 +537,31 @@ static void dockerfile(struct buf *b, const struct container *c, const char *roo
 {
 	size_t i;
 
-	buf_addf(b, "# cuenv: %s.\n"
-		    "# Written by 'cuenv export dockerfile'; paste it after FROM (a glibc Linux image\n"
-		    "# of the lock's platform; package names below are Debian 12's). cuenv comes from\n"
-		    "# the build context: in cuenv's checkout run\n"
-		    "#   make install DESTDIR=\"$PWD/cuenv-dist\" PREFIX=/usr/local\n"
-		    "# and put cuenv-dist/ beside the Dockerfile. --build-arg CUENV_MIRROR=URL\n"
-		    "# installs from a mirror.\n",
-		 c->what);
-	buf_adds(b, "COPY cuenv-dist/ /\n"
-		    "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \\\n"
-		    "        libcurl4 libarchive13 libssl3 libjansson4 && rm -rf /var/lib/apt/lists/*\n"
-		    "ARG CUENV_MIRROR\n");
+	buf_addf(
+	    b,
+	    "# cuenv: %s.\n"
+	    "# Written by 'cuenv export dockerfile'; paste it after FROM (a glibc Linux image\n"
+	    "# of the lock's platform; package names below are Debian 12's). cuenv comes from\n"
+	    "# the build context: in cuenv's checkout run\n"
+	    "#   make install DESTDIR=\"$PWD/cuenv-dist\" PREFIX=/usr/local\n"
+	    "# and put cuenv-dist/ beside the Dockerfile. --build-arg CUENV_MIRROR=URL\n"
+	    "# installs from a mirror.\n",
+	    c->what);
+	buf_adds(
+	    b,
+	    "COPY cuenv-dist/ /\n"
+	    "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \\\n"
+	    "        libcurl4 libarchive13 libssl3 libjansson4 && rm -rf /var/lib/apt/lists/*\n"
+	    "ARG CUENV_MIRROR\n");
 	buf_adds(b, "ENV CUENV_ROOT=");
 	docker_str(b, root);
 	buf_addch(b, '\n');
 	if (c->locked) {
-		buf_adds(b, "COPY " LAYOUT_PIN_FILE " " LAYOUT_LOCK_FILE " ${CUENV_ROOT}/project/\n");
-		buf_addf(b, "RUN cd \"$CUENV_ROOT/project\" && d=$(mktemp -d) && \\\n"
-			    "        CUENV_CACHE=\"$d\" %s && rm -rf \"$d\"\n",
+		buf_adds(b,
+			 "COPY " LAYOUT_PIN_FILE " " LAYOUT_LOCK_FILE " ${CUENV_ROOT}/project/\n");
+		buf_addf(b,
+			 "RUN cd \"$CUENV_ROOT/project\" && d=$(mktemp -d) && \\\n"
+			 "        CUENV_CACHE=\"$d\" %s && rm -rf \"$d\"\n",
 			 c->install);
 	} else {
 		buf_addf(b, "RUN d=$(mktemp -d) && CUENV_CACHE=\"$d\" %s && rm -rf \"$d\"\n",
@@ -598,8 +616,9 @@ static void devcontainer(struct buf *b, const struct container *c, const char *r
 		 * PATH keeps the image's; LD_LIBRARY_PATH cannot (an unset one
 		 * would leave an empty element, the current directory).
 		 */
-		s = !strcmp(d->v[i].name, "PATH") ? xasprintf("%s:${containerEnv:PATH}", d->v[i].value)
-						  : xstrdup(d->v[i].value);
+		s = !strcmp(d->v[i].name, "PATH")
+			? xasprintf("%s:${containerEnv:PATH}", d->v[i].value)
+			: xstrdup(d->v[i].value);
 		buf_add_json_str(b, s);
 		free(s);
 	}

@@ -24,12 +24,12 @@ struct opts {
 
 /* One modulefile: "<family>/<version>" and what it declares. */
 struct module {
-	const char *family;	/* "cuda" or "cudnn" */
-	char *version;		/* "12.4.1-cudnn9.14.0.64", "9.14.0.64-cuda12" */
-	char *prereq;		/* a module that must be loaded first, or NULL */
-	bool conflict_cudnn;	/* a pair: refuse next to a separate cudnn module */
-	bool cudnn_part;	/* which declarations: cuDNN's, or the others */
-	bool all;		/* every declaration (not split) */
+	const char *family;  /* "cuda" or "cudnn" */
+	char *version;	     /* "12.4.1-cudnn9.14.0.64", "9.14.0.64-cuda12" */
+	char *prereq;	     /* a module that must be loaded first, or NULL */
+	bool conflict_cudnn; /* a pair: refuse next to a separate cudnn module */
+	bool cudnn_part;     /* which declarations: cuDNN's, or the others */
+	bool all;	     /* every declaration (not split) */
 	char *title;
 };
 
@@ -81,8 +81,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			else if (c == 'f' && !strcmp(optarg, "tcl"))
 				o->fmt = FMT_TCL;
 			else if (c == 'f')
-				return cli_bad_usage("modulefile", "unknown format '%s' (lua or tcl)",
-						     optarg);
+				return cli_bad_usage("modulefile",
+						     "unknown format '%s' (lua or tcl)", optarg);
 			else if (c == 'P')
 				o->profile = optarg;
 			else if (c == 'o')
@@ -99,7 +99,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		if (optind >= argc)
 			break;
 		if (o->spec)
-			return cli_bad_usage("modulefile", "unexpected argument '%s'", argv[optind]);
+			return cli_bad_usage("modulefile", "unexpected argument '%s'",
+					     argv[optind]);
 		o->spec = argv[optind++];
 	}
 	if (o->output && !*o->output)
@@ -123,8 +124,8 @@ static size_t plan_modules(const struct env_parts *p, bool split, struct module 
 		m[0].all = !*p->cudnn;
 		n = 1;
 	} else {
-		m[0].version = xasprintf("%s-cudnn%s%s%s", p->cuda, p->cudnn, sfx ? "-" : "",
-					 sfx ? sfx : "");
+		m[0].version =
+		    xasprintf("%s-cudnn%s%s%s", p->cuda, p->cudnn, sfx ? "-" : "", sfx ? sfx : "");
 		m[0].title = xasprintf("CUDA Toolkit %s with cuDNN %s (%s profile)", p->cuda,
 				       p->cudnn, p->profile);
 		m[0].all = true;
@@ -133,11 +134,11 @@ static size_t plan_modules(const struct env_parts *p, bool split, struct module 
 	}
 	if (*p->cudnn) {
 		m[1].family = "cudnn";
-		m[1].version = xasprintf("%s-cuda%s%s%s", p->cudnn, major, sfx ? "-" : "",
-					 sfx ? sfx : "");
+		m[1].version =
+		    xasprintf("%s-cuda%s%s%s", p->cudnn, major, sfx ? "-" : "", sfx ? sfx : "");
 		m[1].prereq = xasprintf("cuda/%s", m[0].version);
-		m[1].title = xasprintf("cuDNN %s for CUDA %s (%s profile)", p->cudnn, p->cuda,
-				       p->profile);
+		m[1].title =
+		    xasprintf("cuDNN %s for CUDA %s (%s profile)", p->cudnn, p->cuda, p->profile);
 		m[1].cudnn_part = true;
 		n = 2;
 	}
@@ -204,7 +205,9 @@ static void render_lua(struct buf *b, const struct module *m, const struct env_d
 	buf_addf(b, "-- %s/%s: written by 'cuenv modulefile' for the env %s\n", m->family,
 		 m->version, env);
 	buf_addf(b, "help([[\n%s, installed by cuenv.\n", m->title);
-	buf_adds(b, "Sets the variables 'cuenv env' gives; unloading restores the previous ones.\n]])\n");
+	buf_adds(
+	    b,
+	    "Sets the variables 'cuenv env' gives; unloading restores the previous ones.\n]])\n");
 	buf_adds(b, "whatis(");
 	lua_str(b, m->title);
 	buf_adds(b, ")\n");
@@ -219,7 +222,8 @@ static void render_lua(struct buf *b, const struct module *m, const struct env_d
 	for (i = 0; i < d->nr; i++) {
 		if (!wanted(m, &d->v[i]))
 			continue;
-		buf_addf(b, "%s(\"%s\", ", d->v[i].kind == ENV_DECL_PREPEND ? "prepend_path" : "pushenv",
+		buf_addf(b, "%s(\"%s\", ",
+			 d->v[i].kind == ENV_DECL_PREPEND ? "prepend_path" : "pushenv",
 			 d->v[i].name);
 		lua_str(b, d->v[i].value);
 		buf_adds(b, ")\n");
@@ -232,8 +236,8 @@ static void render_tcl(struct buf *b, const struct module *m, const struct env_d
 	size_t i;
 
 	buf_adds(b, "#%Module1.0\n");
-	buf_addf(b, "## %s/%s: written by 'cuenv modulefile' for the env %s\n", m->family, m->version,
-		 env);
+	buf_addf(b, "## %s/%s: written by 'cuenv modulefile' for the env %s\n", m->family,
+		 m->version, env);
 	buf_adds(b, "## Needs Environment Modules 5.1 or later (family, pushenv) or Lmod.\n");
 	buf_adds(b, "proc ModulesHelp {} {\n    puts stderr ");
 	tcl_str(b, m->title);

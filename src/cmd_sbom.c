@@ -34,22 +34,22 @@ struct opts {
 
 /* One archive of the env, whatever it was read from. */
 struct item {
-	const char *product;	/* "cuda" or "cudnn" */
-	const char *name, *version, *relative_path;	/* borrowed */
+	const char *product;			    /* "cuda" or "cudnn" */
+	const char *name, *version, *relative_path; /* borrowed */
 	const unsigned char *sha256;
 	uint64_t size;
 	char *url;
-	const char *title, *license;	/* from the manifest, NULL when unknown */
+	const char *title, *license; /* from the manifest, NULL when unknown */
 	char *license_url;
 };
 
 struct bom {
 	const char *env, *spec, *platform, *profile, *source, *cuda, *cudnn, *cudnn_label;
-	const char *from;	/* "cuenv.lock" or "the env's receipt" */
+	const char *from; /* "cuenv.lock" or "the env's receipt" */
 	struct item *items;
 	size_t nr;
-	char created[32];	/* "2024-05-01T12:00:00Z" */
-	char serial[40];	/* a UUID, from the document's digest */
+	char created[32]; /* "2024-05-01T12:00:00Z" */
+	char serial[40];  /* a UUID, from the document's digest */
 	/* What the borrowed strings live in. */
 	struct pinned pd;
 	struct store_env *envs;
@@ -76,15 +76,16 @@ static int parse(int argc, char **argv, struct opts *o)
 			else if (c == 'f' && !strcmp(optarg, "spdx"))
 				o->fmt = FMT_SPDX;
 			else if (c == 'f')
-				return cli_bad_usage("sbom", "unknown format '%s' (cyclonedx or spdx)",
-						     optarg);
+				return cli_bad_usage(
+				    "sbom", "unknown format '%s' (cyclonedx or spdx)", optarg);
 			else if (c == 'P')
 				o->profile = optarg;
 			else if (c == ':')
 				return cli_bad_usage("sbom", "option '%s' needs a value",
 						     argv[optind - 1]);
 			else
-				return cli_bad_usage("sbom", "unknown option '%s'", argv[optind - 1]);
+				return cli_bad_usage("sbom", "unknown option '%s'",
+						     argv[optind - 1]);
 		}
 		if (optind >= argc)
 			break;
@@ -220,7 +221,7 @@ static bool plain_relative(const char *p)
 {
 	return *p && *p != '/' && !strstr(p, "..") && !strstr(p, "://") &&
 	       strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+") ==
-		       strlen(p);
+		   strlen(p);
 }
 
 static const struct manifest *manifest_for(struct bom *b, enum manifest_product p)
@@ -264,7 +265,9 @@ static void licences(struct bom *b)
 	b->have_cat = true;
 	free(cache);
 	for (k = 0; k < 2; k++)
-		m[k] = (k == MANIFEST_CUDNN && !b->cudnn) ? NULL : manifest_for(b, (enum manifest_product)k);
+		m[k] = (k == MANIFEST_CUDNN && !b->cudnn)
+			   ? NULL
+			   : manifest_for(b, (enum manifest_product)k);
 	for (i = 0; i < b->nr; i++) {
 		struct item *it = &b->items[i];
 		const struct manifest *mm = m[product_of(it->product)];
@@ -275,8 +278,8 @@ static void licences(struct bom *b)
 		it->title = *c->name ? c->name : NULL;
 		it->license = *c->license ? c->license : NULL;
 		if (it->license && plain_relative(c->license_path))
-			it->license_url = xasprintf("%s/%s/redist/%s", b->source, it->product,
-						    c->license_path);
+			it->license_url =
+			    xasprintf("%s/%s/redist/%s", b->source, it->product, c->license_path);
 	}
 	for (k = 0; k < 2; k++) {
 		if ((k == MANIFEST_CUDA || b->cudnn) && !m[k])
@@ -379,9 +382,9 @@ static void serial_from(struct bom *b, const struct buf *doc)
 	d[6] = (unsigned char)((d[6] & 0x0f) | 0x40);
 	d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
 	snprintf(b->serial, sizeof(b->serial),
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0],
-		 d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13],
-		 d[14], d[15]);
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1],
+		 d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14],
+		 d[15]);
 }
 
 static char *env_version(const struct bom *b)
@@ -456,7 +459,8 @@ static void cdx_component(struct buf *o, const struct item *it)
 
 static void cyclonedx(struct buf *o, struct bom *b)
 {
-	char *ver = env_version(b), *desc = env_description(b), *ref = xasprintf("cuenv-env:%s", b->env);
+	char *ver = env_version(b), *desc = env_description(b),
+	     *ref = xasprintf("cuenv-env:%s", b->env);
 	bool f = true, g;
 	size_t i;
 
@@ -534,9 +538,9 @@ static char *spdx_ref(const struct item *it)
 static void spdx_package(struct buf *o, const struct item *it)
 {
 	char hex[VERIFY_SHA256_HEX], *id = spdx_ref(it), *p = purl(it, true);
-	char *lic = it->license ? (spdx_id(it->license) ? xstrdup(it->license)
-							: licence_ref(it->license))
-				: xstrdup("NOASSERTION");
+	char *lic = it->license
+			? (spdx_id(it->license) ? xstrdup(it->license) : licence_ref(it->license))
+			: xstrdup("NOASSERTION");
 	bool f = true;
 
 	buf_adds(o, ",\n    {");
@@ -584,7 +588,8 @@ static void see_alsos(struct buf *o, const struct bom *b, size_t i, const char *
 		same = !strcmp(r, ref);
 		free(r);
 		for (k = i; same && k < j; k++) {
-			if (b->items[k].license_url && !strcmp(b->items[k].license_url, it->license_url))
+			if (b->items[k].license_url &&
+			    !strcmp(b->items[k].license_url, it->license_url))
 				same = false;
 		}
 		if (!same)
@@ -611,8 +616,8 @@ static void spdx_licences(struct buf *o, const struct bom *b)
 		ref = licence_ref(it->license);
 		for (j = 0; j < i; j++) {
 			char *r2 = b->items[j].license && !spdx_id(b->items[j].license)
-					   ? licence_ref(b->items[j].license)
-					   : NULL;
+				       ? licence_ref(b->items[j].license)
+				       : NULL;
 			bool same = r2 && !strcmp(r2, ref);
 
 			free(r2);
@@ -629,12 +634,12 @@ static void spdx_licences(struct buf *o, const struct bom *b)
 		kv(o, 6, "licenseId", ref, &f);
 		kv(o, 6, "name", it->license, &f);
 		text = it->license_url
-			       ? xasprintf("NVIDIA's licence '%s' (the 'license' of the component in "
-					   "NVIDIA's manifest); its text: %s",
-					   it->license, it->license_url)
-			       : xasprintf("NVIDIA's licence '%s' (the 'license' of the component in "
-					   "NVIDIA's manifest)",
-					   it->license);
+			   ? xasprintf("NVIDIA's licence '%s' (the 'license' of the component in "
+				       "NVIDIA's manifest); its text: %s",
+				       it->license, it->license_url)
+			   : xasprintf("NVIDIA's licence '%s' (the 'license' of the component in "
+				       "NVIDIA's manifest)",
+				       it->license);
 		kv(o, 6, "extractedText", text, &f);
 		if (it->license_url)
 			see_alsos(o, b, i, ref);
@@ -648,7 +653,8 @@ static void spdx_licences(struct buf *o, const struct bom *b)
 
 static void spdx(struct buf *o, struct bom *b)
 {
-	char *ver = env_version(b), *desc = env_description(b), *name = xasprintf("cuenv-%s", b->env);
+	char *ver = env_version(b), *desc = env_description(b),
+	     *name = xasprintf("cuenv-%s", b->env);
 	char *ns = xasprintf("https://spdx.org/spdxdocs/%s-%s", name, b->serial);
 	bool f = true, g;
 	size_t i;
@@ -690,8 +696,9 @@ static void spdx(struct buf *o, struct bom *b)
 	for (i = 0; i < b->nr; i++) {
 		char *id = spdx_ref(&b->items[i]);
 
-		buf_addf(o, ",\n    { \"spdxElementId\": \"SPDXRef-Env\", \"relationshipType\": "
-			    "\"CONTAINS\", \"relatedSpdxElement\": \"%s\" }",
+		buf_addf(o,
+			 ",\n    { \"spdxElementId\": \"SPDXRef-Env\", \"relationshipType\": "
+			 "\"CONTAINS\", \"relatedSpdxElement\": \"%s\" }",
 			 id);
 		free(id);
 	}
