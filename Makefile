@@ -20,11 +20,15 @@ FUZZ_TIME ?= 30
 DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
 	libjansson-dev libcmocka-dev bats bats-support bats-assert python3 clang xz-utils \
 	openssl nginx-light zsh fish procps tmux strace curl \
-	lmod direnv cmake valgrind tcl8.6 less
+	lmod direnv cmake valgrind tcl8.6 less python3-jsonschema
 # Environment Modules conflicts with lmod in apt: 'make deps' unpacks its
 # package into $(EM_DIR) and tests run modulecmd.tcl from there with tclsh
 # (its runtime dependencies, tcl8.6 and less, are packages above).
 EM_DIR := build/environment-modules
+# The official CycloneDX JSON schemas (sbom.bats validates against them with
+# python3-jsonschema), from the npm registry with the machine's npm.
+CDX_DIR := build/cyclonedx-schema
+CDX_NPM := @cyclonedx/cyclonedx-library@10.3.0
 
 ifeq ($(SAN),1)
 FLAVOR := san
@@ -42,7 +46,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(CFLAGS) $(SAN
 	-DCUENV_VERSION='"$(VERSION)"' -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
-ifneq ($(filter-out deps clean format-check build/environment-modules/.complete,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out deps clean format-check build/environment-modules/.complete build/cyclonedx-schema/.complete,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(DEPS) 2>/dev/null && echo ok),ok)
 $(error missing build dependencies: run 'make deps' (Debian: libcurl4-openssl-dev libarchive-dev libssl-dev libjansson-dev pkgconf))
 endif
@@ -86,7 +90,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		st=$$?; [ -z "$$guard" ] || rm -f /usr/sbin/policy-rc.d; [ $$st -eq 0 ] || exit $$st; \
 	else echo "deps: all Debian packages present"; fi
-	@$(MAKE) --no-print-directory $(EM_DIR)/.complete
+	@$(MAKE) --no-print-directory $(EM_DIR)/.complete $(CDX_DIR)/.complete
 
 $(EM_DIR)/.complete:
 	@echo "unpacking environment-modules into $(EM_DIR)"
@@ -96,6 +100,17 @@ $(EM_DIR)/.complete:
 	$(Q)dpkg -x $(EM_DIR).tmp/deb/environment-modules_*.deb $(EM_DIR).tmp
 	$(Q)test -f $(EM_DIR).tmp/usr/lib/modulecmd.tcl
 	$(Q)rm -rf $(EM_DIR).tmp/deb && touch $(EM_DIR).tmp/.complete && mv $(EM_DIR).tmp $(EM_DIR)
+
+$(CDX_DIR)/.complete:
+	@echo "fetching the CycloneDX JSON schemas ($(CDX_NPM)) into $(CDX_DIR)"
+	@command -v npm >/dev/null || { echo "npm is needed for $(CDX_DIR) (Debian: nodejs)"; exit 1; }
+	$(Q)rm -rf $(CDX_DIR) $(CDX_DIR).tmp && mkdir -p $(CDX_DIR).tmp
+	$(Q)cd $(CDX_DIR).tmp && npm pack --silent $(CDX_NPM) >/dev/null
+	$(Q)tar -xzf $(CDX_DIR).tmp/*.tgz -C $(CDX_DIR).tmp --strip-components=3 \
+		package/res/schema/bom-1.5.SNAPSHOT.schema.json \
+		package/res/schema/spdx.SNAPSHOT.schema.json \
+		package/res/schema/jsf-0.82.SNAPSHOT.schema.json
+	$(Q)rm -f $(CDX_DIR).tmp/*.tgz && touch $(CDX_DIR).tmp/.complete && mv $(CDX_DIR).tmp $(CDX_DIR)
 
 bin/cuenv: $(B)/cuenv FORCE
 	@mkdir -p bin

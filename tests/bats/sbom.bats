@@ -5,21 +5,29 @@
 # number and SPDXID syntax, every package referenced, every LicenseRef
 # declared), and against the truth: the lock's or receipt's archives, the
 # mirror's manifests (names, licences) and the archive each download URL
-# points to (its sha256). SOURCE_DATE_EPOCH makes the output reproducible.
+# points to (its sha256). CycloneDX documents are also validated against
+# CycloneDX's official bom-1.5 JSON schema ('make deps' fetches it). SOURCE_DATE_EPOCH makes the output reproducible.
 #
 # shellcheck disable=SC2016
 
 load helper
 load activation_helper
 
+CDX_SCHEMA=$CUENV_SRC/build/cyclonedx-schema
+
 setup_file() { act_setup_file; }
-setup() { act_setup; }
+
+setup() {
+    act_setup
+    [ -e "$CDX_SCHEMA/.complete" ] && python3 -c 'import jsonschema' ||
+        fail "no CycloneDX schemas in $CDX_SCHEMA or no python3-jsonschema: run 'make deps'"
+}
 
 # Check the SBOM in $output (format $1: cyclonedx or spdx) against the
 # archives listed in file $2 ("product name version sha256 relative_path" a
 # line), the mirror's manifests, and the timestamp $3 (ISO 8601, or "now").
 check_sbom() {
-    python3 "$FIXTURES/check_sbom.py" "$1" "$2" "$3" "$ACT_MIRROR" "$CUENV_MIRROR" <<<"$output"
+    python3 "$FIXTURES/check_sbom.py" "$1" "$2" "$3" "$ACT_MIRROR" "$CUENV_MIRROR" "$CDX_SCHEMA" <<<"$output"
 }
 
 # The archives of lock $1, one "product name version sha256 relative_path" a line.
