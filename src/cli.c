@@ -160,8 +160,47 @@ const struct cmd cli_commands[] = {
 	  "\n" SOURCE_HELP,
 	  cmd_ls_remote, "--platform --json --help", "cuda cudnn" },
 	{ "matrix", "list compatible CUDA+cuDNN pairs as a CI matrix",
-	  "usage: cuenv matrix [--cuda RANGE] [--cudnn RANGE] [--platform P] [--driver VERSION] [--latest-patch] [--format github|gitlab|json]\n",
-	  cmd_matrix, "--cuda --cudnn --platform --driver --latest-patch --format --help", NULL },
+	  "usage: cuenv matrix [--cuda RANGE] [--cudnn RANGE|none] [--platform P[,P...]]\n"
+	  "                    [--driver VERSION|auto [--minor-compat]] [--latest-patch]\n"
+	  "                    [--newest-cudnn] [--profile P] [--format text|github|gitlab|json]\n"
+	  "\n"
+	  "Print every pair of the catalogue that the filters allow, paired as 'cuenv\n"
+	  "resolve' pairs: a cuDNN release with a build for the CUDA major on the\n"
+	  "platform whose support list includes the CUDA minor (no known list counts as\n"
+	  "including it); when no release in --cudnn does, the newest with a build,\n"
+	  "flagged as outside NVIDIA's list. Each row's spec is exact\n"
+	  "(\"12.4.1+cudnn9.14.0\"): 'cuenv install SPEC' gives that very pair.\n"
+	  "\n"
+	  "RANGE: clauses joined by ',': 12, 12.4, 12.4.1, 12.x, >=12.0, >12.4, <=12.6, <13\n"
+	  "       (\">=12.0,<13\"); a version is compared with as many parts as the clause\n"
+	  "       has, so '12.4' and '<=12.4' include 12.4.1 and '>12.4' starts at 12.5.\n"
+	  "\n"
+	  "  --cuda RANGE      CUDA releases (default: all)\n"
+	  "  --cudnn RANGE     cuDNN releases (default: all); 'none' for CUDA alone\n"
+	  "  --platform P      one or more of linux-x86_64, linux-sbsa, linux-aarch64,\n"
+	  "                    linux-ppc64le (repeat or join with ','; default: this machine)\n"
+	  "  --driver V        the runner's NVIDIA driver ('auto': this machine's): leave\n"
+	  "                    out toolkits whose minimum driver is newer\n"
+	  "  --minor-compat    judge --driver by the minor-version-compatibility floor of\n"
+	  "                    the CUDA major instead (525.60.13 for 12.x): such a runner\n"
+	  "                    runs code built with a newer 12.x only when it needs no\n"
+	  "                    PTX JIT of newer PTX and no API of a newer driver\n"
+	  "  --latest-patch    only the newest CUDA patch of each minor and the newest\n"
+	  "                    cuDNN patch of each minor\n"
+	  "  --newest-cudnn    per CUDA release, only the cuDNN 'resolve' would choose\n"
+	  "  --profile P       runtime, devel (default) or full\n"
+	  "  --format F        text (default); github: {\"include\":[...]} on one line for\n"
+	  "                    fromJSON(); gitlab: a parallel:matrix fragment setting\n"
+	  "                    CUENV_SPEC, CUENV_PLATFORM, CUENV_PROFILE; json: an array\n"
+	  "                    with every field\n"
+	  "\n"
+	  "Exit status 3 when no pair is left (the message names the filters), 2 for a\n"
+	  "bad range.\n"
+	  "\n" SOURCE_HELP,
+	  cmd_matrix,
+	  "--cuda --cudnn --platform --driver --minor-compat --latest-patch --newest-cudnn "
+	  "--profile --format --help",
+	  NULL },
 	{ "cache-key", "print a stable cache key for CI caches from the lock",
 	  "usage: cuenv cache-key [SPEC]\n",
 	  cmd_cache_key, "--profile --platform --help", "@labels" },
