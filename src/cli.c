@@ -202,11 +202,48 @@ const struct cmd cli_commands[] = {
 	  "--profile --format --help",
 	  NULL },
 	{ "cache-key", "print a stable cache key for CI caches from the lock",
-	  "usage: cuenv cache-key [SPEC]\n",
+	  "usage: cuenv cache-key [SPEC [--profile P] [--platform P]]\n"
+	  "\n"
+	  "Print a key for actions/cache or GitLab's cache:key that changes exactly when\n"
+	  "the archives change: cuenv-<platform>-<profile>-<16 hex>, the hex from the\n"
+	  "sha256 of the platform, the profile and the sorted sha256 of every archive.\n"
+	  "With no SPEC, from the cuenv.lock beside this directory's .cuda-version (it\n"
+	  "must match the pin); with SPEC, from resolving it. The same archives give the\n"
+	  "same key on every machine and in every run, whatever the spec was.\n"
+	  "\n"
+	  "Cache $CUENV_CACHE/archives (the verified downloads) under this key; with\n"
+	  "them present 'cuenv install' downloads nothing.\n",
 	  cmd_cache_key, "--profile --platform --help", "@labels" },
 	{ "mirror", "write or check a mirror for air-gapped sites",
-	  "usage: cuenv mirror sync DIR SPEC... [--all-platforms]\n       cuenv mirror verify DIR\n",
-	  cmd_mirror, "--all-platforms --platform --profile --help", "sync verify" },
+	  "usage: cuenv mirror sync DIR SPEC... [--all-platforms | --platform P[,P...]]\n"
+	  "                         [--profile P] [--jobs N] [--quiet] [--json]\n"
+	  "       cuenv mirror verify DIR [--json]\n"
+	  "\n"
+	  "sync resolves each SPEC against the source and writes, in NVIDIA's layout,\n"
+	  "the archives of the profile (every platform with --all-platforms, else this\n"
+	  "machine's or those named) and the manifests of the releases they belong to:\n"
+	  "  DIR/cuda/redist/redistrib_<label>.json  the source's manifest, unchanged\n"
+	  "  DIR/cuda/redist/<relative_path>         each archive, sha256 verified\n"
+	  "  DIR/cuda/redist/index.html              links to the manifests\n"
+	  "  DIR/cudnn/redist/...                    the same for cuDNN\n"
+	  "  DIR/.cuenv-mirror.index                 every file sync wrote, with its sha256\n"
+	  "Any static HTTP server (nginx, python3 -m http.server) or a shared file\n"
+	  "system then serves it: CUENV_MIRROR=http://host/DIR or file:///path/DIR.\n"
+	  "Manifests are copied byte for byte (locks keep their sha256) and list every\n"
+	  "archive of their release; the mirror holds only those synced, and installing\n"
+	  "anything else from it fails with the missing archive's name and URL.\n"
+	  "\n"
+	  "sync is incremental (archives in place are re-hashed and kept), resumable\n"
+	  "(an interrupted download continues from its .part file) and copies verified\n"
+	  "downloads from $CUENV_CACHE instead of fetching them again. Manifests are\n"
+	  "written last: the mirror never offers a release whose archives are missing.\n"
+	  "\n"
+	  "verify re-hashes every file of DIR/.cuenv-mirror.index (without an index:\n"
+	  "every archive present, against its manifest), prints each missing or changed\n"
+	  "one and exits 5 when any differs.\n"
+	  "\n" SOURCE_HELP,
+	  cmd_mirror, "--all-platforms --platform --profile --jobs --quiet --json --help",
+	  "sync verify" },
 	{ "update", "refresh the catalogue from the source",
 	  "usage: cuenv update [--quiet]\n"
 	  "\n"

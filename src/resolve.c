@@ -652,6 +652,37 @@ char *plan_name(const struct plan *p)
 	return xasprintf("cuda-%s-%s", p->cuda.label, resolve_profile_name(p->profile));
 }
 
+static int by_digest(const void *a, const void *b)
+{
+	return memcmp(*(const unsigned char *const *)a, *(const unsigned char *const *)b, 32);
+}
+
+char *plan_cache_key(const struct plan *p)
+{
+	const unsigned char **d = xcalloc(p->nr_components + 1, sizeof(*d));
+	struct buf text = BUF_INIT;
+	unsigned char sum[VERIFY_SHA256_LEN];
+	char hex[VERIFY_SHA256_HEX];
+	size_t i;
+
+	for (i = 0; i < p->nr_components; i++)
+		d[i] = p->components[i].sha256;
+	qsort(d, p->nr_components, sizeof(*d), by_digest);
+	buf_addf(&text, "cuenv cache key 1\nplatform %s\nprofile %s\n", p->platform,
+		 resolve_profile_name(p->profile));
+	for (i = 0; i < p->nr_components; i++) {
+		/* The same archive twice counts once. */
+		if (i && !memcmp(d[i], d[i - 1], 32))
+			continue;
+		buf_addf(&text, "%s\n", verify_hex(d[i], 32, hex));
+	}
+	verify_sha256_buf(text.s, text.len, sum);
+	buf_release(&text);
+	free(d);
+	return xasprintf("cuenv-%s-%s-%s", p->platform, resolve_profile_name(p->profile),
+			 verify_hex(sum, 8, hex));
+}
+
 bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char *cudnn)
 {
 	struct version cv, dv;

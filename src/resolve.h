@@ -119,6 +119,16 @@ bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char 
 /* "cuda-12.4.1+cudnn-9.14.0.64-devel": the env's exact name. Newly allocated. */
 char *plan_name(const struct plan *p);
 
+/*
+ * A key for CI caches: "cuenv-<platform>-<profile>-<16 hex>", the hex the
+ * start of the sha256 of a text naming the key's version, the platform, the
+ * profile and the plan's archive digests sorted (one per line). It depends
+ * on nothing else (not the spec, the source, the machine or the order of
+ * archives), so a lock and a fresh resolution to the same archives give the
+ * same key everywhere. Newly allocated.
+ */
+char *plan_cache_key(const struct plan *p);
+
 /* ---- version ranges and CI matrices (cuenv matrix) ---- */
 
 /*
