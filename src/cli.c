@@ -453,11 +453,36 @@ static int newest_first(const struct store_env *a, const struct store_env *b)
 	return (strcmp(b->profile, "devel") == 0) - (strcmp(a->profile, "devel") == 0);
 }
 
-int cli_installed(const char *cmd, const char *text, const char *profile,
-		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+/* Append the envs of root not already in *envs (by name). */
+static int list_root(const char *root, const char *cache, struct store_env **envs, size_t *nr)
 {
-	char *root = paths_root(), *cache = paths_cache(), err[512];
+	struct store_env *more;
 	struct store s;
+	size_t n, i, k;
+	int rc;
+
+	store_paths(&s, root, cache);
+	rc = store_list_envs(&s, &more, &n);
+	store_release(&s);
+	if (rc < 0)
+		return rc;
+	*envs = xrealloc(*envs, (*nr + n + 1) * sizeof(**envs));
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < *nr && strcmp((*envs)[k].name, more[i].name); k++)
+			;
+		if (k < *nr)
+			store_env_release(&more[i]);
+		else
+			(*envs)[(*nr)++] = more[i];
+	}
+	free(more);
+	return 0;
+}
+
+static int installed(const char *cmd, const char *text, const char *profile, bool system,
+		     struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	char *root = paths_root(), *cache = paths_cache(), err[512], **sys = NULL;
 	struct spec spec;
 	bool by_name = false;
 	size_t i, k;
@@ -466,9 +491,14 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 	*envs = NULL;
 	*match = NULL;
 	*nr = *nr_match = 0;
-	store_paths(&s, root, cache);
-	rc = store_list_envs(&s, envs, nr);
-	store_release(&s);
+	rc = list_root(root, cache, envs, nr);
+	sys = system ? paths_system_roots() : NULL;
+	for (i = 0; rc == 0 && sys && sys[i]; i++) {
+		/* An unreadable shared root is not the user's problem: skip it. */
+		if (list_root(sys[i], cache, envs, nr) < 0)
+			out_debug("cannot read the envs of the system root '%s'", sys[i]);
+	}
+	paths_free_list(sys);
 	free(root);
 	free(cache);
 	if (rc < 0)
@@ -494,6 +524,57 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 		(*match)[k] = i;
 	}
 	return 0;
+}
+
+int cli_installed(const char *cmd, const char *text, const char *profile,
+		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	return installed(cmd, text, profile, false, envs, nr, match, nr_match);
+}
+
+int cli_installed_all(const char *cmd, const char *text, const char *profile,
+		      struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	return installed(cmd, text, profile, true, envs, nr, match, nr_match);
+}
+
+static bool has_env(const char *root, const char *name)
+{
+	char *p = xasprintf("%s/" LAYOUT_ENVS_DIR "/%s/" LAYOUT_ENV_RECEIPT, root, name);
+	bool ok = access(p, F_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
+char *cli_env_prefix(const char *name, bool *system)
+{
+	char *root = paths_root(), **sys, *prefix = NULL;
+	size_t i;
+
+	if (system)
+		*system = false;
+	/* A name is one path component, as store.c names envs. */
+	if (!*name || *name == '.' || strchr(name, '/')) {
+		free(root);
+		return NULL;
+	}
+	if (has_env(root, name)) {
+		prefix = xasprintf("%s/" LAYOUT_ENVS_DIR "/%s", root, name);
+		free(root);
+		return prefix;
+	}
+	free(root);
+	sys = paths_system_roots();
+	for (i = 0; sys[i] && !prefix; i++) {
+		if (has_env(sys[i], name)) {
+			prefix = xasprintf("%s/" LAYOUT_ENVS_DIR "/%s", sys[i], name);
+			if (system)
+				*system = true;
+		}
+	}
+	paths_free_list(sys);
+	return prefix;
 }
 
 /* ---- pins and targets ---- */
@@ -612,19 +693,16 @@ void cli_pinned_release(struct pinned *pd)
 
 static bool env_installed(const char *name)
 {
-	char *root = paths_root(), *p = xasprintf("%s/envs/%s/" LAYOUT_ENV_RECEIPT, root, name);
-	bool ok = access(p, F_OK) == 0;
+	char *prefix = cli_env_prefix(name, NULL);
 
-	free(root);
-	free(p);
-	return ok;
+	free(prefix);
+	return prefix != NULL;
 }
 
 int cli_target(struct cli_target *t, const char *spec, const char *profile, const char *cmd)
 {
 	struct store_env *envs;
 	size_t nr, *match, nr_match;
-	char *root;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -646,8 +724,8 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 			t->name = xstrdup(t->pd.lock.env);
 	}
 	if (!t->name) {
-		rc = cli_installed(cmd, t->spec, t->profile ? t->profile : "devel", &envs, &nr,
-				   &match, &nr_match);
+		rc = cli_installed_all(cmd, t->spec, t->profile ? t->profile : "devel", &envs, &nr,
+				       &match, &nr_match);
 		if (rc)
 			return rc;
 		if (nr_match)
@@ -655,10 +733,10 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 		free(match);
 		store_envs_free(envs, nr);
 	}
-	if (t->name) {
-		root = paths_root();
-		t->prefix = xasprintf("%s/envs/%s", root, t->name);
-		free(root);
+	/* Gone since it was listed: not installed. */
+	if (t->name && !(t->prefix = cli_env_prefix(t->name, NULL))) {
+		free(t->name);
+		t->name = NULL;
 	}
 	return 0;
 }

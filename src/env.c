@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -64,10 +65,22 @@ static const char *current(const struct env_ops *ops, const char *name, env_get_
  * A PATH-like list without empty elements (an empty element means the
  * current directory), without drop, and without anything below envs/.
  */
-static void filter_list(struct buf *out, const char *list, const char *drop, const char *envs)
+static bool below_any(const char *s, size_t n, char *const *envs)
+{
+	size_t i;
+
+	for (i = 0; envs[i]; i++) {
+		size_t len = strlen(envs[i]);
+
+		if (n > len && !strncmp(s, envs[i], len))
+			return true;
+	}
+	return false;
+}
+
+static void filter_list(struct buf *out, const char *list, const char *drop, char *const *envs)
 {
 	const char *s = list, *e;
-	size_t envs_len = strlen(envs);
 
 	while (s && *s) {
 		size_t n;
@@ -75,7 +88,7 @@ static void filter_list(struct buf *out, const char *list, const char *drop, con
 		e = strchr(s, ':');
 		n = e ? (size_t)(e - s) : strlen(s);
 		if (n && !(drop && strlen(drop) == n && !strncmp(s, drop, n)) &&
-		    !(n > envs_len && !strncmp(s, envs, envs_len))) {
+		    !below_any(s, n, envs)) {
 			if (out->len)
 				buf_addch(out, ':');
 			buf_add(out, s, n);
@@ -84,7 +97,7 @@ static void filter_list(struct buf *out, const char *list, const char *drop, con
 	}
 }
 
-static void prepend(struct env_ops *ops, const char *var, const char *entry, const char *envs,
+static void prepend(struct env_ops *ops, const char *var, const char *entry, char *const *envs,
 		    env_get_fn *get, void *ctx)
 {
 	struct buf b = BUF_INIT;
@@ -104,10 +117,33 @@ static void prepend(struct env_ops *ops, const char *var, const char *entry, con
 	buf_release(&b);
 }
 
+/*
+ * "<root>/envs/" of the user's root and of every system root: entries below
+ * them belong to some env, the one active before.
+ */
+static char **envs_dirs(const char *root, env_get_fn *get, void *ctx)
+{
+	char **v = paths_split_roots(get(ctx, "CUENV_SYSTEM_ROOT"), root);
+	size_t n = 0, i;
+
+	while (v[n])
+		n++;
+	v = xrealloc(v, (n + 2) * sizeof(*v));
+	memmove(v + 1, v, (n + 1) * sizeof(*v));
+	v[0] = xstrdup(root);
+	for (i = 0; i <= n; i++) {
+		char *d = xasprintf("%s/envs/", v[i]);
+
+		free(v[i]);
+		v[i] = d;
+	}
+	return v;
+}
+
 void env_activate(struct env_ops *ops, const char *root, const char *prefix, const char *name,
 		  env_get_fn *get, void *ctx)
 {
-	char *envs = xasprintf("%s/envs/", root), *bin = xasprintf("%s/bin", prefix);
+	char **envs = envs_dirs(root, get, ctx), *bin = xasprintf("%s/bin", prefix);
 	char *lib = xasprintf("%s/lib", prefix);
 	bool cudnn = strstr(name, "+cudnn-") != NULL;
 	size_t i;
@@ -119,12 +155,12 @@ void env_activate(struct env_ops *ops, const char *root, const char *prefix, con
 	for (i = 0; env_cudnn_vars[i]; i++)
 		env_ops_set(ops, env_cudnn_vars[i], cudnn ? prefix : NULL);
 	env_ops_set(ops, "CUENV_ACTIVE", name);
-	free(envs);
+	paths_free_list(envs);
 	free(bin);
 	free(lib);
 }
 
-static void remove_entries(struct env_ops *ops, const char *var, const char *envs,
+static void remove_entries(struct env_ops *ops, const char *var, char *const *envs,
 			   env_get_fn *get, void *ctx, bool unset_if_empty)
 {
 	struct buf b = BUF_INIT;
@@ -151,7 +187,7 @@ static void restore(struct env_ops *ops, const char *var, env_get_fn *get, void 
 
 void env_deactivate(struct env_ops *ops, const char *root, env_get_fn *get, void *ctx, bool hook)
 {
-	char *envs = xasprintf("%s/envs/", root);
+	char **envs = envs_dirs(root, get, ctx);
 	bool saved = hook && get(ctx, ORIG_SAVED);
 	size_t i;
 
@@ -168,7 +204,7 @@ void env_deactivate(struct env_ops *ops, const char *root, env_get_fn *get, void
 	env_ops_set(ops, "CUENV_ACTIVE", NULL);
 	if (saved)
 		env_ops_set(ops, ORIG_SAVED, NULL);
-	free(envs);
+	paths_free_list(envs);
 }
 
 void env_save_originals(struct env_ops *ops, env_get_fn *get, void *ctx)
