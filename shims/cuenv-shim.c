@@ -759,7 +759,7 @@ static void find_root(char *root)
 /* paths.c paths_split_roots(): CUENV_SYSTEM_ROOT after the user's root, absolute, no repeats. */
 static void find_system_roots(struct shim *sh)
 {
-	const char *s = getenv("CUENV_SYSTEM_ROOT"), *e;
+	const char *s = getenv(LAYOUT_SYSTEM_ROOT_VAR), *e;
 	unsigned i;
 
 	xfmt(sh->roots[0], "%s", sh->root);

@@ -16,9 +16,9 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "profile", required_argument, NULL, 'P' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+	    {"profile", required_argument, NULL, 'P'},
+	    {"platform", required_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -90,7 +90,8 @@ static int from_spec(const struct opts *o)
 	if ((rc = cli_ctx_open(&x, o->platform, o->profile, 0)))
 		return rc;
 	if ((rc = resolve_spec_parse(o->spec, &spec, err, sizeof(err))) < 0 ||
-	    (rc = resolve(&x.cat, o->spec, &spec, x.platform, x.profile, &p, err, sizeof(err))) < 0) {
+	    (rc = resolve(&x.cat, o->spec, &spec, x.platform, x.profile, &p, err, sizeof(err))) <
+		0) {
 		rc = cli_fail(rc, err);
 	} else {
 		print_key(&p);
@@ -102,7 +103,7 @@ static int from_spec(const struct opts *o)
 
 int cmd_cache_key(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = {0};
 	int rc;
 
 	if ((rc = parse(argc, argv, &o)) != 0)

@@ -17,7 +17,7 @@
 /* What the CI systems accept in one matrix. */
 #define GITHUB_MAX_JOBS 256
 #define GITLAB_MAX_JOBS 200
-#define MAX_PLATFORMS 8
+#define MAX_PLATFORMS	8
 
 enum format { FMT_TEXT, FMT_GITHUB, FMT_GITLAB, FMT_JSON };
 
@@ -70,16 +70,11 @@ static int add_platforms(struct opts *o, char *list)
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "cuda", required_argument, NULL, 'c' },
-		{ "cudnn", required_argument, NULL, 'd' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "driver", required_argument, NULL, 'D' },
-		{ "minor-compat", no_argument, NULL, 'm' },
-		{ "latest-patch", no_argument, NULL, 'l' },
-		{ "newest-cudnn", no_argument, NULL, 'n' },
-		{ "profile", required_argument, NULL, 'P' },
-		{ "format", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+	    {"cuda", required_argument, NULL, 'c'},	{"cudnn", required_argument, NULL, 'd'},
+	    {"platform", required_argument, NULL, 'p'}, {"driver", required_argument, NULL, 'D'},
+	    {"minor-compat", no_argument, NULL, 'm'},	{"latest-patch", no_argument, NULL, 'l'},
+	    {"newest-cudnn", no_argument, NULL, 'n'},	{"profile", required_argument, NULL, 'P'},
+	    {"format", required_argument, NULL, 'f'},	{NULL, 0, NULL, 0},
 	};
 	static char driver[32];
 	char err[400];
@@ -124,17 +119,20 @@ static int parse(int argc, char **argv, struct opts *o)
 			else if (!strcmp(optarg, "text"))
 				o->format = FMT_TEXT;
 			else
-				return cli_bad_usage("matrix", "unknown format '%s' (github, gitlab, json or text)",
-						     optarg);
+				return cli_bad_usage(
+				    "matrix", "unknown format '%s' (github, gitlab, json or text)",
+				    optarg);
 			break;
 		default:
 			return cli_bad_usage("matrix", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return cli_bad_usage("matrix", "'matrix' takes no arguments ('%s'); filter with --cuda and --cudnn",
-				     argv[optind]);
-	if (o->cuda && (rc = resolve_range_parse(o->cuda, "--cuda", &o->f.cuda, err, sizeof(err))) < 0)
+		return cli_bad_usage(
+		    "matrix", "'matrix' takes no arguments ('%s'); filter with --cuda and --cudnn",
+		    argv[optind]);
+	if (o->cuda &&
+	    (rc = resolve_range_parse(o->cuda, "--cuda", &o->f.cuda, err, sizeof(err))) < 0)
 		return cli_bad_usage("matrix", "%s", err);
 	if (o->cudnn && !strcmp(o->cudnn, "none"))
 		o->f.no_cudnn = true;
@@ -142,7 +140,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		 (rc = resolve_range_parse(o->cudnn, "--cudnn", &o->f.cudnn, err, sizeof(err))) < 0)
 		return cli_bad_usage("matrix", "%s", err);
 	if (o->f.minor_compat && !o->driver)
-		return cli_bad_usage("matrix", "--minor-compat qualifies --driver: give the runner's driver");
+		return cli_bad_usage("matrix",
+				     "--minor-compat qualifies --driver: give the runner's driver");
 	if (o->driver && !strcmp(o->driver, "auto")) {
 		if (driver_auto(driver, sizeof(driver)) < 0)
 			return 1;
@@ -150,8 +149,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->driver) {
 		if (version_parse(o->driver, &o->f.driver) < 0)
-			return cli_bad_usage("matrix", "invalid --driver '%s': expected a driver version such as 550.54.15",
-					     o->driver);
+			return cli_bad_usage(
+			    "matrix",
+			    "invalid --driver '%s': expected a driver version such as 550.54.15",
+			    o->driver);
 		o->f.have_driver = true;
 	}
 	return 0;
@@ -161,7 +162,7 @@ static const char *support_word(const struct plan *p)
 {
 	if (!p->has_cudnn)
 		return "";
-	return p->cudnn_listed == SUPPORT_YES ? "listed"
+	return p->cudnn_listed == SUPPORT_YES  ? "listed"
 	       : p->cudnn_listed == SUPPORT_NO ? "unlisted"
 					       : "unknown";
 }
@@ -213,7 +214,8 @@ static void print_json(struct plan *rows, size_t nr)
 		json_field(&b, "cuda_release_date", p->cuda.release_date, false);
 		json_field(&b, "cudnn", p->has_cudnn ? p->cudnn.version : "", false);
 		json_field(&b, "cudnn_label", p->has_cudnn ? p->cudnn.label : "", false);
-		json_field(&b, "cudnn_release_date", p->has_cudnn ? p->cudnn.release_date : "", false);
+		json_field(&b, "cudnn_release_date", p->has_cudnn ? p->cudnn.release_date : "",
+			   false);
 		json_field(&b, "cudnn_variant", p->cudnn_variant, false);
 		json_field(&b, "support", support_word(p), false);
 		json_field(&b, "platform", p->platform, false);
@@ -272,7 +274,8 @@ static void describe_filters(const struct opts *o, struct buf *b)
 	if (o->cudnn)
 		buf_addf(b, "--cudnn '%s' ", o->cudnn);
 	if (o->driver)
-		buf_addf(b, "--driver %s%s ", o->driver, o->f.minor_compat ? " --minor-compat" : "");
+		buf_addf(b, "--driver %s%s ", o->driver,
+			 o->f.minor_compat ? " --minor-compat" : "");
 	if (o->f.latest_patch)
 		buf_adds(b, "--latest-patch ");
 	buf_adds(b, "on ");
@@ -294,12 +297,15 @@ static int report_empty(const struct opts *o, const struct matrix_counts *n, con
 			 n->cuda_match);
 	else if (!n->cuda_driver)
 		out_hint("%zu CUDA releases are in --cuda, the driver runs none of them%s",
-			 n->cuda_platform, o->f.minor_compat ? "" : " (--minor-compat judges by the compatibility floor)");
+			 n->cuda_platform,
+			 o->f.minor_compat ? ""
+					   : " (--minor-compat judges by the compatibility floor)");
 	else if (!n->cudnn_match)
 		out_hint("no cuDNN release is in --cudnn; see 'cuenv ls-remote cudnn'");
 	else
-		out_hint("%zu cuDNN releases are in --cudnn, none has a build for those CUDA releases",
-			 n->cudnn_match);
+		out_hint(
+		    "%zu cuDNN releases are in --cudnn, none has a build for those CUDA releases",
+		    n->cudnn_match);
 	buf_release(&b);
 	return 3;
 }
@@ -308,8 +314,8 @@ int cmd_matrix(int argc, char **argv)
 {
 	struct opts o;
 	struct cli_ctx x;
-	struct matrix all = { 0 };
-	struct matrix_counts sum = { 0 };
+	struct matrix all = {0};
+	struct matrix_counts sum = {0};
 	char err[1024] = "";
 	unsigned i;
 	int rc;
@@ -345,13 +351,16 @@ int cmd_matrix(int argc, char **argv)
 		goto out;
 	}
 	if (sum.unlisted)
-		out_warn("%zu pair%s outside NVIDIA's support lists (no listed cuDNN in --cudnn for that CUDA minor)",
+		out_warn("%zu pair%s outside NVIDIA's support lists (no listed cuDNN in --cudnn "
+			 "for that CUDA minor)",
 			 sum.unlisted, sum.unlisted == 1 ? " is" : "s are");
 	if (o.format == FMT_GITHUB && all.nr > GITHUB_MAX_JOBS)
-		out_warn("%zu jobs: GitHub Actions runs at most %d per matrix; narrow with --cuda, --cudnn or --latest-patch",
+		out_warn("%zu jobs: GitHub Actions runs at most %d per matrix; narrow with --cuda, "
+			 "--cudnn or --latest-patch",
 			 all.nr, GITHUB_MAX_JOBS);
 	if (o.format == FMT_GITLAB && all.nr > GITLAB_MAX_JOBS)
-		out_warn("%zu jobs: GitLab runs at most %d per parallel:matrix; narrow with --cuda, --cudnn or --latest-patch",
+		out_warn("%zu jobs: GitLab runs at most %d per parallel:matrix; narrow with "
+			 "--cuda, --cudnn or --latest-patch",
 			 all.nr, GITLAB_MAX_JOBS);
 	switch (o.format) {
 	case FMT_GITHUB:

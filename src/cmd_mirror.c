@@ -55,13 +55,13 @@ static int add_platforms(struct sync_opts *o, char *list)
 static int parse_sync(int argc, char **argv, struct sync_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "all-platforms", no_argument, NULL, 'A' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "profile", required_argument, NULL, 'P' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
+	    {"all-platforms", no_argument, NULL, 'A'},
+	    {"platform", required_argument, NULL, 'p'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"json", no_argument, NULL, 'J'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	long n;
@@ -84,8 +84,8 @@ static int parse_sync(int argc, char **argv, struct sync_opts *o)
 		case 'j':
 			n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 64)
-				return cli_bad_usage("mirror", "--jobs '%s' is not a number from 1 to 64",
-						     optarg);
+				return cli_bad_usage(
+				    "mirror", "--jobs '%s' is not a number from 1 to 64", optarg);
 			o->jobs = (unsigned)n;
 			break;
 		case 'q':
@@ -101,12 +101,13 @@ static int parse_sync(int argc, char **argv, struct sync_opts *o)
 	if (o->all_platforms && o->nr_platforms)
 		return cli_bad_usage("mirror", "--all-platforms and --platform exclude each other");
 	if (argc - optind < 2)
-		return cli_bad_usage("mirror", argc == optind ? "'mirror sync' needs a directory and a spec"
-							     : "'mirror sync' needs at least one spec");
+		return cli_bad_usage("mirror", argc == optind
+						   ? "'mirror sync' needs a directory and a spec"
+						   : "'mirror sync' needs at least one spec");
 	o->dir = argv[optind];
 	if (strstr(o->dir, "://"))
-		return cli_bad_usage("mirror", "'%s' is a URL: 'mirror sync' writes a local directory",
-				     o->dir);
+		return cli_bad_usage(
+		    "mirror", "'%s' is a URL: 'mirror sync' writes a local directory", o->dir);
 	o->specs = argv + optind + 1;
 	o->nr_specs = argc - optind - 1;
 	return 0;
@@ -120,7 +121,7 @@ static void ev_state(void *ctx, const struct mirror_archive *a)
 	if (o->quiet || o->json || a->state == MIRROR_FAILED)
 		return;
 	fprintf(stderr, "%-9s %s %s (%s%s)\n",
-		a->state == MIRROR_FETCHED	 ? "fetched"
+		a->state == MIRROR_FETCHED	? "fetched"
 		: a->state == MIRROR_FROM_CACHE ? "copied"
 						: "present",
 		a->name, a->version, out_bytes(a->size, size, sizeof(size)),
@@ -138,8 +139,8 @@ static void ev_warn(void *ctx, const char *msg)
 /* The platforms to mirror: named, all, or this machine's (from the context). */
 static unsigned platforms_of(struct sync_opts *o, const struct cli_ctx *x, const char **out)
 {
-	static const char *const all[] = { "linux-x86_64", "linux-sbsa", "linux-aarch64",
-					   "linux-ppc64le" };
+	static const char *const all[] = {"linux-x86_64", "linux-sbsa", "linux-aarch64",
+					  "linux-ppc64le"};
 	unsigned i;
 
 	if (o->all_platforms) {
@@ -190,7 +191,8 @@ static int collect(struct sync_opts *o, struct cli_ctx *x, struct mirror_set *se
 			done++;
 		}
 		if (!done) {
-			out_error("'%s' resolves on no platform of '%s'", o->specs[i], x->cat.source);
+			out_error("'%s' resolves on no platform of '%s'", o->specs[i],
+				  x->cat.source);
 			return 3;
 		}
 	}
@@ -205,8 +207,9 @@ static void print_sync_json(const struct sync_opts *o, const struct mirror_set *
 
 	buf_adds(&b, "{\"dir\":");
 	buf_add_json_str(&b, o->dir);
-	buf_addf(&b, ",\"archives\":%zu,\"present\":%zu,\"from_cache\":%zu,\"fetched\":%zu,"
-		     "\"downloaded\":%llu,\"manifests_written\":%zu,\"manifests\":[",
+	buf_addf(&b,
+		 ",\"archives\":%zu,\"present\":%zu,\"from_cache\":%zu,\"fetched\":%zu,"
+		 "\"downloaded\":%llu,\"manifests_written\":%zu,\"manifests\":[",
 		 set->nr_archives, r->present, r->from_cache, r->fetched,
 		 (unsigned long long)r->downloaded, r->manifests_written);
 	for (i = 0; i < set->nr_manifests; i++) {
@@ -223,8 +226,8 @@ static int mirror_sync_cmd(int argc, char **argv)
 {
 	struct sync_opts o;
 	struct cli_ctx x;
-	struct mirror_set set = { 0 };
-	struct mirror_opts mo = { 0 };
+	struct mirror_set set = {0};
+	struct mirror_opts mo = {0};
 	struct mirror_result r;
 	struct sigaction sa;
 	char err[1024] = "", size[32];
@@ -246,7 +249,7 @@ static int mirror_sync_cmd(int argc, char **argv)
 	mo.jobs = o.jobs ? o.jobs : x.cfg.jobs;
 	mo.fetch_flags = strncmp(x.cat.source, "https://", 8) ? FETCH_ALLOW_PLAIN : 0;
 	mo.cancel = &interrupted;
-	mo.ev = (struct mirror_events){ &o, ev_state, ev_warn };
+	mo.ev = (struct mirror_events){&o, ev_state, ev_warn};
 	rc = mirror_sync(o.dir, &set, &mo, &r, err, sizeof(err));
 	if (rc == -ECANCELED) {
 		out_error("interrupted; the archives in place stay, a new sync resumes the rest");
@@ -272,8 +275,8 @@ out:
 static int mirror_verify_cmd(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'J'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct mirror_report r;
 	char err[1024] = "";
@@ -300,8 +303,9 @@ static int mirror_verify_cmd(int argc, char **argv)
 
 		buf_adds(&b, "{\"dir\":");
 		buf_add_json_str(&b, argv[optind]);
-		buf_addf(&b, ",\"index\":%s,\"manifests\":%zu,\"archives\":%zu,\"not_held\":%zu,"
-			     "\"findings\":[",
+		buf_addf(&b,
+			 ",\"index\":%s,\"manifests\":%zu,\"archives\":%zu,\"not_held\":%zu,"
+			 "\"findings\":[",
 			 r.have_index ? "true" : "false", r.manifests, r.archives, r.not_held);
 		for (i = 0; i < r.nr_findings; i++) {
 			buf_addf(&b, "%s{\"problem\":\"%s\",\"path\":", i ? "," : "",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "paths.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -123,7 +124,7 @@ static void prepend(struct env_ops *ops, const char *var, const char *entry, cha
  */
 static char **envs_dirs(const char *root, env_get_fn *get, void *ctx)
 {
-	char **v = paths_split_roots(get(ctx, "CUENV_SYSTEM_ROOT"), root);
+	char **v = paths_split_roots(get(ctx, LAYOUT_SYSTEM_ROOT_VAR), root);
 	size_t n = 0, i;
 
 	while (v[n])

@@ -21,10 +21,10 @@
 #include "xalloc.h"
 #include "banned.h"
 
-#define POLL_MS 100
+#define POLL_MS	  100
 #define INDEX_MAX (64u << 20)
 
-static const enum manifest_product products[] = { MANIFEST_CUDA, MANIFEST_CUDNN };
+static const enum manifest_product products[] = {MANIFEST_CUDA, MANIFEST_CUDNN};
 
 /* ---- the set ---- */
 
@@ -45,7 +45,7 @@ static void add_manifest(struct mirror_set *s, struct catalogue *c, enum manifes
 		}
 	}
 	s->manifests = xrealloc(s->manifests, (s->nr_manifests + 1) * sizeof(*s->manifests));
-	s->manifests[s->nr_manifests++] = (struct mirror_manifest){ path, e->data, e->len };
+	s->manifests[s->nr_manifests++] = (struct mirror_manifest){path, e->data, e->len};
 }
 
 void mirror_set_add(struct mirror_set *s, struct catalogue *c, const struct plan *p)
@@ -103,8 +103,8 @@ void mirror_set_release(struct mirror_set *s)
  * Is path a regular file (not a symlink) of this size and sha256? Returns
  * 0, -ENOENT, -CUE_ESIZE or -CUE_ECHECKSUM (with why), or -errno.
  */
-static int check_file(const char *path, uint64_t size, const unsigned char sha256[32],
-		      char *why, size_t whylen)
+static int check_file(const char *path, uint64_t size, const unsigned char sha256[32], char *why,
+		      size_t whylen)
 {
 	unsigned char got[VERIFY_SHA256_LEN];
 	char hex[VERIFY_SHA256_HEX], want[VERIFY_SHA256_HEX];
@@ -147,8 +147,8 @@ static int check_file(const char *path, uint64_t size, const unsigned char sha25
 	verify_sha256_free(h);
 	close(fd);
 	if (!rc && memcmp(got, sha256, 32)) {
-		snprintf(why, whylen, "sha256 %.12s..., expected %.12s...", verify_hex(got, 32, hex),
-			 verify_hex(sha256, 32, want));
+		snprintf(why, whylen, "sha256 %.12s..., expected %.12s...",
+			 verify_hex(got, 32, hex), verify_hex(sha256, 32, want));
 		rc = -CUE_ECHECKSUM;
 	}
 	return rc;
@@ -308,8 +308,8 @@ static int index_read(const char *dir, struct records *rs, char *err, size_t err
 		if (sscanf(line, "%15s %64s %llu %1099s", kind, hex, &size, file) != 4 ||
 		    (strcmp(kind, "manifest") && strcmp(kind, "archive")) ||
 		    verify_unhex(hex, sha, sizeof(sha)) < 0 || !safe_mirror_path(file)) {
-			snprintf(err, errlen, "%s:%u: not 'manifest|archive SHA256 SIZE PATH'", path,
-				 lineno);
+			snprintf(err, errlen, "%s:%u: not 'manifest|archive SHA256 SIZE PATH'",
+				 path, lineno);
 			rc = -CUE_EDATA;
 			goto out;
 		}
@@ -389,7 +389,8 @@ static int write_listing(const char *dir, enum manifest_product p, char *err, si
 		buf_addf(&b, "<a href=\"%s\">%s</a>\n", names[i], names[i]);
 	buf_adds(&b, "</pre>\n</body></html>\n");
 	/* Unchanged: leave the file (and its time) alone. */
-	if (fs_read_file(path, 1 << 24, &old) == 0 && old.len == b.len && !memcmp(old.s, b.s, b.len))
+	if (fs_read_file(path, 1 << 24, &old) == 0 && old.len == b.len &&
+	    !memcmp(old.s, b.s, b.len))
 		goto out;
 	rc = fs_write_atomic(path, b.s, b.len, 0644);
 	if (rc < 0)
@@ -444,7 +445,7 @@ static void settle(struct sync *s, struct mirror_archive *a, enum mirror_state s
 }
 
 static void sfail(struct sync *s, struct mirror_archive *a, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void sfail(struct sync *s, struct mirror_archive *a, int rc, const char *fmt, ...)
 {
@@ -509,8 +510,8 @@ static int place(struct sync *s, struct mirror_archive *a)
 	}
 	if (s->o->cache) {
 		char hex[VERIFY_SHA256_HEX], cerr[512];
-		char *cached = xasprintf("%s/archives/%s.tar.xz", s->o->cache,
-					 verify_hex(a->sha256, 32, hex));
+		char *cached =
+		    xasprintf("%s/archives/%s.tar.xz", s->o->cache, verify_hex(a->sha256, 32, hex));
 
 		rc = store_open_cached(cached, a->size, a->sha256, &fd, cerr, sizeof(cerr));
 		free(cached);
@@ -533,7 +534,7 @@ out:
 
 static int fetch_missing(struct sync *s, struct mirror_set *set)
 {
-	struct fetch_events ev = { s, NULL, on_retry, on_fetched };
+	struct fetch_events ev = {s, NULL, on_retry, on_fetched};
 	struct fetcher *f = NULL;
 	struct fetch_opts fo;
 	size_t i, queued = 0;
@@ -614,9 +615,9 @@ static int write_manifests(struct sync *s, struct mirror_set *set, struct record
 int mirror_sync(const char *dir, struct mirror_set *set, const struct mirror_opts *o,
 		struct mirror_result *r, char *err, size_t errlen)
 {
-	struct sync s = { dir, o, r, 0, err, errlen };
-	struct install_events lev = { o->ev.ctx, NULL, NULL, o->ev.warn };
-	struct records rs = { 0 };
+	struct sync s = {dir, o, r, 0, err, errlen};
+	struct install_events lev = {o->ev.ctx, NULL, NULL, o->ev.warn};
+	struct records rs = {0};
 	char *lock = xasprintf("%s/" MIRROR_LOCK, dir);
 	int fd = -1, rc;
 	size_t i;
@@ -632,7 +633,8 @@ int mirror_sync(const char *dir, struct mirror_set *set, const struct mirror_opt
 		snprintf(err, errlen, "%s", rc == -ECANCELED ? "interrupted" : "");
 		if (rc != -ECANCELED)
 			snprintf(err, errlen, "cannot lock '%s': %s", lock,
-				 rc == -ETIMEDOUT ? "timed out waiting for another sync" : strerror(-rc));
+				 rc == -ETIMEDOUT ? "timed out waiting for another sync"
+						  : strerror(-rc));
 		goto out;
 	}
 	rc = index_read(dir, &rs, err, errlen);
@@ -681,8 +683,7 @@ static void check_record(const char *dir, const struct record *rec, struct mirro
 }
 
 /* No index: every archive present against the manifests present. */
-static int verify_by_manifests(const char *dir, struct mirror_report *r, char *err,
-			       size_t errlen)
+static int verify_by_manifests(const char *dir, struct mirror_report *r, char *err, size_t errlen)
 {
 	size_t k;
 	int rc = 0;
@@ -708,12 +709,14 @@ static int verify_by_manifests(const char *dir, struct mirror_report *r, char *e
 			if (rc < 0)
 				snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-rc));
 			else
-				rc = manifest_parse(&m, b.s, b.len, products[k], label, err, errlen);
+				rc =
+				    manifest_parse(&m, b.s, b.len, products[k], label, err, errlen);
 			r->manifests += rc == 0;
 			for (i = 0; rc == 0 && i < m.nr_components; i++) {
 				for (j = 0; j < m.components[i].nr_archives; j++) {
-					const struct manifest_archive *a = &m.components[i].archives[j];
-					struct record rec = { false, NULL, { 0 }, a->size };
+					const struct manifest_archive *a =
+					    &m.components[i].archives[j];
+					struct record rec = {false, NULL, {0}, a->size};
 					char *full;
 
 					rec.path = xasprintf("%s/redist/%s", pn, a->relative_path);
@@ -738,8 +741,9 @@ static int verify_by_manifests(const char *dir, struct mirror_report *r, char *e
 		free(rd);
 	}
 	if (!rc && !r->manifests) {
-		snprintf(err, errlen, "'%s' is not a mirror: no %s and no */redist/redistrib_*.json",
-			 dir, MIRROR_INDEX);
+		snprintf(err, errlen,
+			 "'%s' is not a mirror: no %s and no */redist/redistrib_*.json", dir,
+			 MIRROR_INDEX);
 		rc = -CUE_ESOURCE;
 	}
 	return rc;
@@ -747,7 +751,7 @@ static int verify_by_manifests(const char *dir, struct mirror_report *r, char *e
 
 int mirror_verify(const char *dir, struct mirror_report *r, char *err, size_t errlen)
 {
-	struct records rs = { 0 };
+	struct records rs = {0};
 	size_t i;
 	int rc;
 

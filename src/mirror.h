@@ -44,31 +44,31 @@
 #include "resolve.h"
 
 #define MIRROR_INDEX ".cuenv-mirror.index"
-#define MIRROR_LOCK ".cuenv-mirror.lock"
+#define MIRROR_LOCK  ".cuenv-mirror.lock"
 
 enum mirror_state {
 	MIRROR_QUEUED,
 	MIRROR_FETCHING,
-	MIRROR_PRESENT,		/* already in the mirror, verified */
-	MIRROR_FROM_CACHE,	/* copied from $CUENV_CACHE/archives */
-	MIRROR_FETCHED,		/* downloaded by this sync */
+	MIRROR_PRESENT,	   /* already in the mirror, verified */
+	MIRROR_FROM_CACHE, /* copied from $CUENV_CACHE/archives */
+	MIRROR_FETCHED,	   /* downloaded by this sync */
 	MIRROR_FAILED,
 };
 
 struct mirror_archive {
-	char *path;		/* "cuda/redist/<relative_path>" */
+	char *path; /* "cuda/redist/<relative_path>" */
 	char *url;
-	char *name, *version;	/* for messages */
+	char *name, *version; /* for messages */
 	unsigned char sha256[32];
 	uint64_t size;
 	enum mirror_state state;
-	struct fetch_item item;	/* private */
+	struct fetch_item item; /* private */
 	char *part;		/* private */
 };
 
 struct mirror_manifest {
-	char *path;		/* "cuda/redist/redistrib_12.4.1.json" */
-	const char *data;	/* borrowed from the catalogue */
+	char *path;	  /* "cuda/redist/redistrib_12.4.1.json" */
+	const char *data; /* borrowed from the catalogue */
 	size_t len;
 };
 
@@ -95,16 +95,16 @@ struct mirror_events {
 };
 
 struct mirror_opts {
-	const char *cache;	/* $CUENV_CACHE, for verified downloads; NULL: not used */
-	unsigned jobs;		/* parallel downloads; 0: default */
-	unsigned fetch_flags;	/* enum fetch_flags */
+	const char *cache;    /* $CUENV_CACHE, for verified downloads; NULL: not used */
+	unsigned jobs;	      /* parallel downloads; 0: default */
+	unsigned fetch_flags; /* enum fetch_flags */
 	volatile sig_atomic_t *cancel;
 	struct mirror_events ev;
 };
 
 struct mirror_result {
 	size_t present, from_cache, fetched;
-	uint64_t downloaded;	/* bytes from the network */
+	uint64_t downloaded; /* bytes from the network */
 	size_t manifests_written;
 };
 
@@ -126,10 +126,10 @@ struct mirror_finding {
 };
 
 struct mirror_report {
-	bool have_index;	/* checked against .cuenv-mirror.index */
-	size_t manifests;	/* manifest files checked */
-	size_t archives;	/* archive files checked */
-	size_t not_held;	/* without an index: archives the manifests list, absent */
+	bool have_index;  /* checked against .cuenv-mirror.index */
+	size_t manifests; /* manifest files checked */
+	size_t archives;  /* archive files checked */
+	size_t not_held;  /* without an index: archives the manifests list, absent */
 	struct mirror_finding *findings;
 	size_t nr_findings;
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -91,7 +92,7 @@ char **paths_split_roots(const char *value, const char *own_root)
 
 char **paths_system_roots(void)
 {
-	char *own = paths_root(), **list = paths_split_roots(getenv("CUENV_SYSTEM_ROOT"), own);
+	char *own = paths_root(), **list = paths_split_roots(getenv(LAYOUT_SYSTEM_ROOT_VAR), own);
 
 	free(own);
 	return list;
