@@ -181,6 +181,7 @@ static void print_github(struct plan *rows, size_t nr)
 	buf_adds(&b, "{\"include\":[");
 	for (i = 0; i < nr; i++) {
 		const struct plan *p = &rows[i];
+		char *key = plan_cache_key(p);
 
 		buf_adds(&b, i ? ",{" : "{");
 		json_field(&b, "spec", p->spec, true);
@@ -190,7 +191,9 @@ static void print_github(struct plan *rows, size_t nr)
 		json_field(&b, "platform", p->platform, false);
 		json_field(&b, "profile", resolve_profile_name(p->profile), false);
 		json_field(&b, "driver_min", p->driver_min, false);
+		json_field(&b, "cache_key", key, false);
 		buf_addch(&b, '}');
+		free(key);
 	}
 	buf_adds(&b, "]}\n");
 	fputs(b.s, stdout);
@@ -205,7 +208,7 @@ static void print_json(struct plan *rows, size_t nr)
 	buf_addch(&b, '[');
 	for (i = 0; i < nr; i++) {
 		const struct plan *p = &rows[i];
-		char *name = plan_name(p);
+		char *name = plan_name(p), *key = plan_cache_key(p);
 
 		buf_adds(&b, i ? ",\n{" : "{");
 		json_field(&b, "spec", p->spec, true);
@@ -223,26 +226,35 @@ static void print_json(struct plan *rows, size_t nr)
 		json_field(&b, "driver_min", p->driver_min, false);
 		json_field(&b, "driver_min_compat", p->driver_mvc_min, false);
 		json_field(&b, "driver_source", p->driver_source ? p->driver_source : "", false);
+		json_field(&b, "cache_key", key, false);
 		buf_addf(&b, ",\"archives\":%zu,\"download_size\":%llu}", p->nr_components,
 			 (unsigned long long)p->download_size);
 		free(name);
+		free(key);
 	}
 	buf_adds(&b, "]\n");
 	fputs(b.s, stdout);
 	buf_release(&b);
 }
 
-/* One entry per platform: GitLab multiplies the lists inside an entry. */
+/*
+ * One entry per pair: GitLab multiplies the lists inside an entry, and each
+ * pair has its own cache key. The variables are the ones cuenv reads
+ * (CUENV_PLATFORM, CUENV_PROFILE) and what a job passes on (CUENV_SPEC,
+ * CUENV_CACHE_KEY for cache:key).
+ */
 static void print_gitlab(struct plan *rows, size_t nr)
 {
-	size_t i, k;
+	size_t i;
 
 	fputs("parallel:\n  matrix:\n", stdout);
-	for (i = 0; i < nr; i = k) {
-		printf("    - CUENV_PLATFORM: %s\n      CUENV_PROFILE: %s\n      CUENV_SPEC:\n",
-		       rows[i].platform, resolve_profile_name(rows[i].profile));
-		for (k = i; k < nr && !strcmp(rows[k].platform, rows[i].platform); k++)
-			printf("        - \"%s\"\n", rows[k].spec);
+	for (i = 0; i < nr; i++) {
+		char *key = plan_cache_key(&rows[i]);
+
+		printf("    - CUENV_SPEC: \"%s\"\n      CUENV_PLATFORM: \"%s\"\n"
+		       "      CUENV_PROFILE: \"%s\"\n      CUENV_CACHE_KEY: \"%s\"\n",
+		       rows[i].spec, rows[i].platform, resolve_profile_name(rows[i].profile), key);
+		free(key);
 	}
 }
 
