@@ -20,7 +20,7 @@ FUZZ_TIME ?= 30
 DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
 	libjansson-dev libcmocka-dev bats bats-support bats-assert python3 clang xz-utils \
 	openssl nginx-light zsh fish procps tmux strace curl \
-	lmod direnv cmake valgrind
+	lmod direnv cmake valgrind python3-yaml
 
 ifeq ($(SAN),1)
 FLAVOR := san
