@@ -393,6 +393,53 @@ static void test_matrix_no_cudnn_and_empty(void **state)
 	matrix_release(&m);
 }
 
+/* ---- cache keys ---- */
+
+static void test_cache_key(void **state)
+{
+	struct catalogue *c = *state;
+	struct spec s;
+	struct plan p;
+	char err[512], *k1, *k2, *k3;
+	size_t i, n;
+
+	assert_int_equal(resolve_spec_parse("12.4.1+cudnn9.14.0", &s, err, sizeof(err)), 0);
+	assert_int_equal(resolve(c, "12.4.1+cudnn9.14.0", &s, "linux-x86_64", PROFILE_DEVEL, &p, err,
+				 sizeof(err)),
+			 0);
+	k1 = plan_cache_key(&p);
+	assert_int_equal(strlen(k1), strlen("cuenv-linux-x86_64-devel-") + 16);
+	assert_int_equal(strncmp(k1, "cuenv-linux-x86_64-devel-", 25), 0);
+	/* Not the spec, the source or the order of the archives. */
+	free(p.spec);
+	p.spec = xstrdup("12.4+cudnn9");
+	for (i = 0, n = p.nr_components; i < n / 2; i++) {
+		struct plan_component t = p.components[i];
+
+		p.components[i] = p.components[n - 1 - i];
+		p.components[n - 1 - i] = t;
+	}
+	free(p.components[0].url);
+	p.components[0].url = xstrdup("file:///elsewhere/x.tar.xz");
+	k2 = plan_cache_key(&p);
+	assert_string_equal(k1, k2);
+	/* One archive's digest is the key's. */
+	p.components[1].sha256[31] ^= 1;
+	k3 = plan_cache_key(&p);
+	assert_string_not_equal(k1, k3);
+	assert_int_equal(strncmp(k3, "cuenv-linux-x86_64-devel-", 25), 0);
+	free(k3);
+	p.components[1].sha256[31] ^= 1;
+	/* The profile is. */
+	p.profile = PROFILE_FULL;
+	k3 = plan_cache_key(&p);
+	assert_int_equal(strncmp(k3, "cuenv-linux-x86_64-full-", 24), 0);
+	free(k3);
+	free(k1);
+	free(k2);
+	plan_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_matrix_latest_patch),
 		cmocka_unit_test(test_matrix_newest_cudnn),
 		cmocka_unit_test(test_matrix_no_cudnn_and_empty),
+		cmocka_unit_test(test_cache_key),
 	};
 
 	return cmocka_run_group_tests(tests, open_bundle, close_bundle);
