@@ -20,7 +20,7 @@ FUZZ_TIME ?= 30
 DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
 	libjansson-dev libcmocka-dev bats bats-support bats-assert python3 clang xz-utils \
 	openssl nginx-light zsh fish procps tmux strace curl \
-	lmod direnv cmake valgrind tcl8.6 less python3-jsonschema
+	lmod direnv cmake valgrind tcl8.6 less python3-jsonschema python3-yaml
 # Environment Modules conflicts with lmod in apt: 'make deps' unpacks its
 # package into $(EM_DIR) and tests run modulecmd.tcl from there with tclsh
 # (its runtime dependencies, tcl8.6 and less, are packages above).

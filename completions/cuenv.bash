@@ -28,9 +28,9 @@ _cuenv() {
             shim) words="--help add remove list refresh" ;;
             resolve) words="--profile --platform --json --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             ls-remote) words="--platform --json --help cuda cudnn" ;;
-            matrix) words="--cuda --cudnn --platform --driver --latest-patch --format --help" ;;
+            matrix) words="--cuda --cudnn --platform --driver --minor-compat --latest-patch --newest-cudnn --profile --format --help" ;;
             cache-key) words="--profile --platform --help $(command cuenv completion --words labels 2>/dev/null)" ;;
-            mirror) words="--all-platforms --platform --profile --help sync verify" ;;
+            mirror) words="--all-platforms --platform --profile --jobs --quiet --json --help sync verify" ;;
             update) words="--quiet --help" ;;
             modulefile) words="--format --profile --split --output --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             export) words="--profile --format --root --lib --help direnv cmake devcontainer dockerfile" ;;

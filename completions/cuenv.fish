@@ -90,7 +90,10 @@ complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l cuda
 complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l cudnn
 complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
 complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l driver
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l minor-compat
 complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l latest-patch
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l newest-cudnn
+complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l format
 complete -c cuenv -n '__fish_seen_subcommand_from matrix' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from cache-key' -l profile -xa 'runtime devel full'
@@ -100,6 +103,9 @@ complete -c cuenv -n '__fish_seen_subcommand_from cache-key' -a '(type -q cuenv;
 complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l all-platforms
 complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
 complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l jobs
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l quiet
+complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from mirror' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from mirror' -a 'sync verify'
 complete -c cuenv -n '__fish_seen_subcommand_from update' -l quiet

@@ -27,6 +27,7 @@
 #define FILE_MAX       (1 << 20)	/* cuenv.lock and .wrappers */
 #define ENV_RECEIPT    ".cuenv/receipt" /* store.c: an env without one is not installed */
 #define NAME_CHARS     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-"
+#define MAX_ROOTS      17		/* $CUENV_ROOT and 16 of CUENV_SYSTEM_ROOT */
 
 extern char **environ;
 
@@ -46,6 +47,9 @@ struct spec {
 
 struct shim {
 	char root[PATH_MAX];
+	/* root, then the read-only roots of CUENV_SYSTEM_ROOT (layout.h) */
+	char roots[MAX_ROOTS][PATH_MAX];
+	unsigned nr_roots;
 	char dir[PATH_MAX]; /* $CUENV_ROOT/shims */
 	const char *tool;   /* borrowed from argv[0] */
 	struct stat self;   /* /proc/self/exe */
@@ -434,15 +438,28 @@ static bool find_pin(const struct shim *sh, struct pin *p)
 
 /* ---- from the pin to an env ---- */
 
-/* An env is installed when its receipt is there, as store.c lists envs. */
-static bool installed(const struct shim *sh, const char *name)
+/*
+ * An env is installed when its receipt is there, as store.c lists envs: the
+ * index of the first root that has it, or -1.
+ */
+static int installed_in(const struct shim *sh, const char *name)
 {
 	char path[PATH_MAX];
+	unsigned i;
 
 	if (!valid_name(name) || name[0] == '.')
-		return false;
-	xfmt(path, "%s/%s/%s/%s", sh->root, LAYOUT_ENVS_DIR, name, ENV_RECEIPT);
-	return access(path, F_OK) == 0;
+		return -1;
+	for (i = 0; i < sh->nr_roots; i++) {
+		xfmt(path, "%s/%s/%s/%s", sh->roots[i], LAYOUT_ENVS_DIR, name, ENV_RECEIPT);
+		if (access(path, F_OK) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool installed(const struct shim *sh, const char *name)
+{
+	return installed_in(sh, name) >= 0;
 }
 
 /*
@@ -487,34 +504,37 @@ static bool parse_env(const char *name, const char *profile, struct ver *cuda, s
 	       ver_parse(plus + 7, (size_t)(dash - plus - 7), cudnn);
 }
 
-/* layout.h step 3: the newest installed env of the pin's profile that satisfies sp. */
+/* layout.h step 3: the newest installed env of the pin's profile that satisfies sp, in any root. */
 static bool newest_env(const struct shim *sh, const struct pin *p, const struct spec *sp, char *env)
 {
 	struct ver c, d, best_c = {0}, best_d = {0};
 	char dir[PATH_MAX];
 	struct dirent *de;
 	bool found = false;
+	unsigned r;
 	DIR *dp;
 
-	xfmt(dir, "%s/%s", sh->root, LAYOUT_ENVS_DIR);
-	if (!(dp = opendir(dir)) && errno == ENOENT)
-		return false;
-	if (!dp)
-		die(126, "cannot read '%s': %s", dir, strerror(errno));
-	while ((de = readdir(dp)) != NULL) {
-		if (!parse_env(de->d_name, p->profile, &c, &d) || !spec_matches(sp, &c, &d) ||
-		    !installed(sh, de->d_name))
-			continue;
-		if (found && ver_cmp(&c, &best_c) < 0)
-			continue;
-		if (found && !ver_cmp(&c, &best_c) && ver_cmp(&d, &best_d) <= 0)
-			continue;
-		best_c = c;
-		best_d = d;
-		found = true;
-		snprintf(env, NAME_MAX + 1, "%s", de->d_name);
+	for (r = 0; r < sh->nr_roots; r++) {
+		xfmt(dir, "%s/%s", sh->roots[r], LAYOUT_ENVS_DIR);
+		if (!(dp = opendir(dir)) && (errno == ENOENT || r > 0))
+			continue;	/* an unreadable shared root is skipped, as cuenv does */
+		if (!dp)
+			die(126, "cannot read '%s': %s", dir, strerror(errno));
+		while ((de = readdir(dp)) != NULL) {
+			if (!parse_env(de->d_name, p->profile, &c, &d) || !spec_matches(sp, &c, &d) ||
+			    installed_in(sh, de->d_name) != (int)r)
+				continue;
+			if (found && ver_cmp(&c, &best_c) < 0)
+				continue;
+			if (found && !ver_cmp(&c, &best_c) && ver_cmp(&d, &best_d) <= 0)
+				continue;
+			best_c = c;
+			best_d = d;
+			found = true;
+			snprintf(env, NAME_MAX + 1, "%s", de->d_name);
+		}
+		closedir(dp);
 	}
-	closedir(dp);
 	return found;
 }
 
@@ -572,8 +592,22 @@ static bool next_elem(const char **s, const char **elem, size_t *len)
 	return true;
 }
 
-/* "VAR=first:<old VAR without empty elements, first, and anything below below>". */
-static char *prepend(const char *var, const char *first, const char *below)
+/* Is the list element e (n bytes) below some root's envs/ (a previous env's)? */
+static bool below_envs(const struct shim *sh, const char *e, size_t n)
+{
+	char below[PATH_MAX];
+	unsigned i;
+
+	for (i = 0; i < sh->nr_roots; i++) {
+		xfmt(below, "%s/%s/", sh->roots[i], LAYOUT_ENVS_DIR);
+		if (n > strlen(below) && !strncmp(e, below, strlen(below)))
+			return true;
+	}
+	return false;
+}
+
+/* "VAR=first:<old VAR without empty elements, first, and anything below an envs/>". */
+static char *prepend(const struct shim *sh, const char *var, const char *first)
 {
 	const char *old = getenv(var), *e;
 	size_t cap = strlen(var) + strlen(first) + (old ? strlen(old) : 0) + 3, n;
@@ -581,8 +615,7 @@ static char *prepend(const char *var, const char *first, const char *below)
 	size_t len = (size_t)snprintf(out, cap, "%s=%s", var, first);
 
 	while (next_elem(&old, &e, &n)) {
-		if (n == 0 || (n == strlen(first) && !strncmp(e, first, n)) ||
-		    (n > strlen(below) && !strncmp(e, below, strlen(below))))
+		if (n == 0 || (n == strlen(first) && !strncmp(e, first, n)) || below_envs(sh, e, n))
 			continue;
 		out[len++] = ':';
 		memcpy(out + len, e, n);
@@ -632,17 +665,16 @@ static char **env_for(const struct shim *sh, const char *prefix, const char *nam
 	static const char *const cuda[] = {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT",
 					   "CUDAToolkit_ROOT"};
 	static const char *const cudnn[] = {"CUDNN_PATH", "CUDNN_HOME", "CUDNN_ROOT"};
-	char below[PATH_MAX], bin[PATH_MAX], lib[PATH_MAX];
+	char bin[PATH_MAX], lib[PATH_MAX];
 	const char *set[12];
 	size_t n = 0, i;
 
 	if (strchr(prefix, ':'))
 		die(126, "env prefix '%s' contains ':'", prefix);
-	xfmt(below, "%s/%s/", sh->root, LAYOUT_ENVS_DIR);
 	xfmt(bin, "%s/bin", prefix);
 	xfmt(lib, "%s/lib", prefix);
-	set[n++] = prepend("PATH", bin, below);
-	set[n++] = prepend("LD_LIBRARY_PATH", lib, below);
+	set[n++] = prepend(sh, "PATH", bin);
+	set[n++] = prepend(sh, "LD_LIBRARY_PATH", lib);
 	for (i = 0; i < sizeof(cuda) / sizeof(*cuda); i++)
 		set[n++] = pair(cuda[i], prefix);
 	for (i = 0; i < sizeof(cudnn) / sizeof(*cudnn); i++)
@@ -724,6 +756,34 @@ static void find_root(char *root)
 		die(126, "cannot find the cuenv root: set CUENV_ROOT or HOME");
 }
 
+/* paths.c paths_split_roots(): CUENV_SYSTEM_ROOT after the user's root, absolute, no repeats. */
+static void find_system_roots(struct shim *sh)
+{
+	const char *s = getenv(LAYOUT_SYSTEM_ROOT_VAR), *e;
+	unsigned i;
+
+	xfmt(sh->roots[0], "%s", sh->root);
+	sh->nr_roots = 1;
+	while (s && *s && sh->nr_roots < MAX_ROOTS) {
+		size_t n = strcspn(s, ":");
+
+		e = s;
+		s += n + (s[n] == ':');
+		while (n > 1 && e[n - 1] == '/')
+			n--;
+		if (!n || *e != '/' || n >= PATH_MAX)
+			continue;
+		for (i = 0; i < sh->nr_roots; i++) {
+			if (strlen(sh->roots[i]) == n && !strncmp(sh->roots[i], e, n))
+				break;
+		}
+		if (i == sh->nr_roots) {
+			memcpy(sh->roots[sh->nr_roots], e, n);
+			sh->roots[sh->nr_roots++][n] = '\0';
+		}
+	}
+}
+
 /* The tool name, the shim directory, and proof that argv[0] names this program. */
 static void setup(struct shim *sh, int argc, char **argv)
 {
@@ -741,6 +801,7 @@ static void setup(struct shim *sh, int argc, char **argv)
 	if (!valid_name(sh->tool) || !strcmp(sh->tool, LAYOUT_SHIM_BINARY))
 		die(127, "'%.64s' is not a cuenv shim", sh->tool);
 	find_root(sh->root);
+	find_system_roots(sh);
 	xfmt(sh->dir, "%s/%s", sh->root, LAYOUT_SHIMS_DIR);
 	if (stat("/proc/self/exe", &sh->self) < 0)
 		die(126, "cannot stat '/proc/self/exe': %s", strerror(errno));
@@ -763,6 +824,7 @@ int main(int argc, char **argv)
 	char env[NAME_MAX + 1], prefix[PATH_MAX], prog[PATH_MAX];
 	const char *path = getenv("PATH");
 	char **envp;
+	int r;
 
 	setup(&sh, argc, argv);
 	if (!find_pin(&sh, &pin)) {
@@ -773,7 +835,9 @@ int main(int argc, char **argv)
 		run(prog, argv, compose(depth_only, 1));
 	}
 	choose_env(&sh, &pin, env);
-	xfmt(prefix, "%s/%s/%s", sh.root, LAYOUT_ENVS_DIR, env);
+	if ((r = installed_in(&sh, env)) < 0)	/* removed since */
+		not_installed(&pin);
+	xfmt(prefix, "%s/%s/%s", sh.roots[r], LAYOUT_ENVS_DIR, env);
 	envp = env_for(&sh, prefix, env, &path);
 	xfmt(prog, "%s/bin/%s", prefix, sh.tool);
 	if (access(prog, F_OK) == 0)

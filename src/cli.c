@@ -160,14 +160,93 @@ const struct cmd cli_commands[] = {
 	  "\n" SOURCE_HELP,
 	  cmd_ls_remote, "--platform --json --help", "cuda cudnn" },
 	{ "matrix", "list compatible CUDA+cuDNN pairs as a CI matrix",
-	  "usage: cuenv matrix [--cuda RANGE] [--cudnn RANGE] [--platform P] [--driver VERSION] [--latest-patch] [--format github|gitlab|json]\n",
-	  cmd_matrix, "--cuda --cudnn --platform --driver --latest-patch --format --help", NULL },
+	  "usage: cuenv matrix [--cuda RANGE] [--cudnn RANGE|none] [--platform P[,P...]]\n"
+	  "                    [--driver VERSION|auto [--minor-compat]] [--latest-patch]\n"
+	  "                    [--newest-cudnn] [--profile P] [--format text|github|gitlab|json]\n"
+	  "\n"
+	  "Print every pair of the catalogue that the filters allow, paired as 'cuenv\n"
+	  "resolve' pairs: a cuDNN release with a build for the CUDA major on the\n"
+	  "platform whose support list includes the CUDA minor (no known list counts as\n"
+	  "including it); when no release in --cudnn does, the newest with a build,\n"
+	  "flagged as outside NVIDIA's list. Each row's spec is exact\n"
+	  "(\"12.4.1+cudnn9.14.0\"): 'cuenv install SPEC' gives that very pair.\n"
+	  "\n"
+	  "RANGE: clauses joined by ',': 12, 12.4, 12.4.1, 12.x, >=12.0, >12.4, <=12.6, <13\n"
+	  "       (\">=12.0,<13\"); a version is compared with as many parts as the clause\n"
+	  "       has, so '12.4' and '<=12.4' include 12.4.1 and '>12.4' starts at 12.5.\n"
+	  "\n"
+	  "  --cuda RANGE      CUDA releases (default: all)\n"
+	  "  --cudnn RANGE     cuDNN releases (default: all); 'none' for CUDA alone\n"
+	  "  --platform P      one or more of linux-x86_64, linux-sbsa, linux-aarch64,\n"
+	  "                    linux-ppc64le (repeat or join with ','; default: this machine)\n"
+	  "  --driver V        the runner's NVIDIA driver ('auto': this machine's): leave\n"
+	  "                    out toolkits whose minimum driver is newer\n"
+	  "  --minor-compat    judge --driver by the minor-version-compatibility floor of\n"
+	  "                    the CUDA major instead (525.60.13 for 12.x): such a runner\n"
+	  "                    runs code built with a newer 12.x only when it needs no\n"
+	  "                    PTX JIT of newer PTX and no API of a newer driver\n"
+	  "  --latest-patch    only the newest CUDA patch of each minor and the newest\n"
+	  "                    cuDNN patch of each minor\n"
+	  "  --newest-cudnn    per CUDA release, only the cuDNN 'resolve' would choose\n"
+	  "  --profile P       runtime, devel (default) or full\n"
+	  "  --format F        text (default); github: {\"include\":[...]} on one line for\n"
+	  "                    fromJSON(), each row with spec, cuda, cudnn, cudnn_variant,\n"
+	  "                    platform, profile, driver_min and cache_key (as 'cuenv\n"
+	  "                    cache-key' gives it); gitlab: a parallel:matrix fragment,\n"
+	  "                    one entry per pair setting CUENV_SPEC, CUENV_PLATFORM,\n"
+	  "                    CUENV_PROFILE and CUENV_CACHE_KEY; json: an array with\n"
+	  "                    every field\n"
+	  "\n"
+	  "Exit status 3 when no pair is left (the message names the filters), 2 for a\n"
+	  "bad range.\n"
+	  "\n" SOURCE_HELP,
+	  cmd_matrix,
+	  "--cuda --cudnn --platform --driver --minor-compat --latest-patch --newest-cudnn "
+	  "--profile --format --help",
+	  NULL },
 	{ "cache-key", "print a stable cache key for CI caches from the lock",
-	  "usage: cuenv cache-key [SPEC]\n",
+	  "usage: cuenv cache-key [SPEC [--profile P] [--platform P]]\n"
+	  "\n"
+	  "Print a key for actions/cache or GitLab's cache:key that changes exactly when\n"
+	  "the archives change: cuenv-<platform>-<profile>-<16 hex>, the hex from the\n"
+	  "sha256 of the platform, the profile and the sorted sha256 of every archive.\n"
+	  "With no SPEC, from the cuenv.lock beside this directory's .cuda-version (it\n"
+	  "must match the pin); with SPEC, from resolving it. The same archives give the\n"
+	  "same key on every machine and in every run, whatever the spec was.\n"
+	  "\n"
+	  "Cache $CUENV_CACHE/archives (the verified downloads) under this key; with\n"
+	  "them present 'cuenv install' downloads nothing.\n",
 	  cmd_cache_key, "--profile --platform --help", "@labels" },
 	{ "mirror", "write or check a mirror for air-gapped sites",
-	  "usage: cuenv mirror sync DIR SPEC... [--all-platforms]\n       cuenv mirror verify DIR\n",
-	  cmd_mirror, "--all-platforms --platform --profile --help", "sync verify" },
+	  "usage: cuenv mirror sync DIR SPEC... [--all-platforms | --platform P[,P...]]\n"
+	  "                         [--profile P] [--jobs N] [--quiet] [--json]\n"
+	  "       cuenv mirror verify DIR [--json]\n"
+	  "\n"
+	  "sync resolves each SPEC against the source and writes, in NVIDIA's layout,\n"
+	  "the archives of the profile (every platform with --all-platforms, else this\n"
+	  "machine's or those named) and the manifests of the releases they belong to:\n"
+	  "  DIR/cuda/redist/redistrib_<label>.json  the source's manifest, unchanged\n"
+	  "  DIR/cuda/redist/<relative_path>         each archive, sha256 verified\n"
+	  "  DIR/cuda/redist/index.html              links to the manifests\n"
+	  "  DIR/cudnn/redist/...                    the same for cuDNN\n"
+	  "  DIR/.cuenv-mirror.index                 every file sync wrote, with its sha256\n"
+	  "Any static HTTP server (nginx, python3 -m http.server) or a shared file\n"
+	  "system then serves it: CUENV_MIRROR=http://host/DIR or file:///path/DIR.\n"
+	  "Manifests are copied byte for byte (locks keep their sha256) and list every\n"
+	  "archive of their release; the mirror holds only those synced, and installing\n"
+	  "anything else from it fails with the missing archive's name and URL.\n"
+	  "\n"
+	  "sync is incremental (archives in place are re-hashed and kept), resumable\n"
+	  "(an interrupted download continues from its .part file) and copies verified\n"
+	  "downloads from $CUENV_CACHE instead of fetching them again. Manifests are\n"
+	  "written last: the mirror never offers a release whose archives are missing.\n"
+	  "\n"
+	  "verify re-hashes every file of DIR/.cuenv-mirror.index (without an index:\n"
+	  "every archive present, against its manifest), prints each missing or changed\n"
+	  "one and exits 5 when any differs.\n"
+	  "\n" SOURCE_HELP,
+	  cmd_mirror, "--all-platforms --platform --profile --jobs --quiet --json --help",
+	  "sync verify" },
 	{ "update", "refresh the catalogue from the source",
 	  "usage: cuenv update [--quiet]\n"
 	  "\n"
@@ -435,11 +514,36 @@ static int newest_first(const struct store_env *a, const struct store_env *b)
 	return (strcmp(b->profile, "devel") == 0) - (strcmp(a->profile, "devel") == 0);
 }
 
-int cli_installed(const char *cmd, const char *text, const char *profile,
-		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+/* Append the envs of root not already in *envs (by name). */
+static int list_root(const char *root, const char *cache, struct store_env **envs, size_t *nr)
 {
-	char *root = paths_root(), *cache = paths_cache(), err[512];
+	struct store_env *more;
 	struct store s;
+	size_t n, i, k;
+	int rc;
+
+	store_paths(&s, root, cache);
+	rc = store_list_envs(&s, &more, &n);
+	store_release(&s);
+	if (rc < 0)
+		return rc;
+	*envs = xrealloc(*envs, (*nr + n + 1) * sizeof(**envs));
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < *nr && strcmp((*envs)[k].name, more[i].name); k++)
+			;
+		if (k < *nr)
+			store_env_release(&more[i]);
+		else
+			(*envs)[(*nr)++] = more[i];
+	}
+	free(more);
+	return 0;
+}
+
+static int installed(const char *cmd, const char *text, const char *profile, bool system,
+		     struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	char *root = paths_root(), *cache = paths_cache(), err[512], **sys = NULL;
 	struct spec spec;
 	bool by_name = false;
 	size_t i, k;
@@ -448,9 +552,14 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 	*envs = NULL;
 	*match = NULL;
 	*nr = *nr_match = 0;
-	store_paths(&s, root, cache);
-	rc = store_list_envs(&s, envs, nr);
-	store_release(&s);
+	rc = list_root(root, cache, envs, nr);
+	sys = system ? paths_system_roots() : NULL;
+	for (i = 0; rc == 0 && sys && sys[i]; i++) {
+		/* An unreadable shared root is not the user's problem: skip it. */
+		if (list_root(sys[i], cache, envs, nr) < 0)
+			out_debug("cannot read the envs of the system root '%s'", sys[i]);
+	}
+	paths_free_list(sys);
 	free(root);
 	free(cache);
 	if (rc < 0)
@@ -479,6 +588,57 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 		(*match)[k] = i;
 	}
 	return 0;
+}
+
+int cli_installed(const char *cmd, const char *text, const char *profile,
+		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	return installed(cmd, text, profile, false, envs, nr, match, nr_match);
+}
+
+int cli_installed_all(const char *cmd, const char *text, const char *profile,
+		      struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match)
+{
+	return installed(cmd, text, profile, true, envs, nr, match, nr_match);
+}
+
+static bool has_env(const char *root, const char *name)
+{
+	char *p = xasprintf("%s/" LAYOUT_ENVS_DIR "/%s/" LAYOUT_ENV_RECEIPT, root, name);
+	bool ok = access(p, F_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
+char *cli_env_prefix(const char *name, bool *system)
+{
+	char *root = paths_root(), **sys, *prefix = NULL;
+	size_t i;
+
+	if (system)
+		*system = false;
+	/* A name is one path component, as store.c names envs. */
+	if (!*name || *name == '.' || strchr(name, '/')) {
+		free(root);
+		return NULL;
+	}
+	if (has_env(root, name)) {
+		prefix = xasprintf("%s/" LAYOUT_ENVS_DIR "/%s", root, name);
+		free(root);
+		return prefix;
+	}
+	free(root);
+	sys = paths_system_roots();
+	for (i = 0; sys[i] && !prefix; i++) {
+		if (has_env(sys[i], name)) {
+			prefix = xasprintf("%s/" LAYOUT_ENVS_DIR "/%s", sys[i], name);
+			if (system)
+				*system = true;
+		}
+	}
+	paths_free_list(sys);
+	return prefix;
 }
 
 /* ---- pins and targets ---- */
@@ -597,19 +757,16 @@ void cli_pinned_release(struct pinned *pd)
 
 static bool env_installed(const char *name)
 {
-	char *root = paths_root(), *p = xasprintf("%s/envs/%s/" LAYOUT_ENV_RECEIPT, root, name);
-	bool ok = access(p, F_OK) == 0;
+	char *prefix = cli_env_prefix(name, NULL);
 
-	free(root);
-	free(p);
-	return ok;
+	free(prefix);
+	return prefix != NULL;
 }
 
 int cli_target(struct cli_target *t, const char *spec, const char *profile, const char *cmd)
 {
 	struct store_env *envs;
 	size_t nr, *match, nr_match;
-	char *root;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -631,8 +788,8 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 			t->name = xstrdup(t->pd.lock.env);
 	}
 	if (!t->name) {
-		rc = cli_installed(cmd, t->spec, t->profile ? t->profile : "devel", &envs, &nr,
-				   &match, &nr_match);
+		rc = cli_installed_all(cmd, t->spec, t->profile ? t->profile : "devel", &envs, &nr,
+				       &match, &nr_match);
 		if (rc)
 			return rc;
 		if (nr_match)
@@ -640,10 +797,10 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 		free(match);
 		store_envs_free(envs, nr);
 	}
-	if (t->name) {
-		root = paths_root();
-		t->prefix = xasprintf("%s/envs/%s", root, t->name);
-		free(root);
+	/* Gone since it was listed: not installed. */
+	if (t->name && !(t->prefix = cli_env_prefix(t->name, NULL))) {
+		free(t->name);
+		t->name = NULL;
 	}
 	return 0;
 }

@@ -93,6 +93,21 @@ struct store_env;
  */
 int cli_installed(const char *cmd, const char *text, const char *profile,
 		  struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match);
+/*
+ * The same over every root: $CUENV_ROOT first, then the read-only roots of
+ * CUENV_SYSTEM_ROOT in order (an env name found in an earlier root hides
+ * the same name in later ones). cli_installed() itself reads the user's
+ * root only (for uninstall and gc, which change it).
+ */
+int cli_installed_all(const char *cmd, const char *text, const char *profile,
+		      struct store_env **envs, size_t *nr, size_t **match, size_t *nr_match);
+
+/*
+ * The prefix of the installed env name: $CUENV_ROOT/envs/<name>, else the
+ * first system root that has it. Newly allocated, or NULL when no root
+ * has it; *system (may be NULL) says whether it is a system root's.
+ */
+char *cli_env_prefix(const char *name, bool *system);
 
 struct cli_install_opts {
 	unsigned jobs;

@@ -199,17 +199,23 @@ static int words(const char *kind)
 	size_t i, nr;
 
 	if (!strcmp(kind, "installed")) {
-		char *root = paths_root(), *cache = paths_cache();
-		struct store_env *envs;
-		struct store s;
+		char *root = paths_root(), *cache = paths_cache(), **sys = paths_system_roots();
+		size_t r;
 
-		store_paths(&s, root, cache);
-		if (store_list_envs(&s, &envs, &nr) == 0) {
-			for (i = 0; i < nr; i++)
-				printf("%s\n", envs[i].name);
-			store_envs_free(envs, nr);
+		/* The user's envs, then those of the system roots (CUENV_SYSTEM_ROOT). */
+		for (r = 0; r == 0 || sys[r - 1]; r++) {
+			struct store_env *envs;
+			struct store s;
+
+			store_paths(&s, r ? sys[r - 1] : root, cache);
+			if (store_list_envs(&s, &envs, &nr) == 0) {
+				for (i = 0; i < nr; i++)
+					printf("%s\n", envs[i].name);
+				store_envs_free(envs, nr);
+			}
+			store_release(&s);
 		}
-		store_release(&s);
+		paths_free_list(sys);
 		free(root);
 		free(cache);
 		return 0;

@@ -141,16 +141,14 @@ static char *wanted(const struct pinned *pd, bool *missing)
 	if (pd->pin.source == PIN_NONE)
 		return NULL;
 	if (pd->lock_matches) {
-		char *root = paths_root(), *p = xasprintf("%s/envs/%s/" LAYOUT_ENV_RECEIPT, root,
-							   pd->lock.env);
+		char *prefix = cli_env_prefix(pd->lock.env, NULL);
 
-		if (access(p, F_OK) == 0)
+		if (prefix)
 			name = xstrdup(pd->lock.env);
-		free(root);
-		free(p);
+		free(prefix);
 	}
-	if (!name && cli_installed("hook", pd->pin.spec, pd->pin.profile, &envs, &nr, &match,
-				   &nr_match) == 0) {
+	if (!name && cli_installed_all("hook", pd->pin.spec, pd->pin.profile, &envs, &nr, &match,
+				       &nr_match) == 0) {
 		if (nr_match)
 			name = xstrdup(envs[match[0]].name);
 		free(match);
@@ -172,8 +170,10 @@ static void plan_ops(struct env_ops *ops, const char *root, const char *name)
 	}
 	if (active && !strcmp(active, name))
 		return;
+	prefix = cli_env_prefix(name, NULL);
+	if (!prefix)
+		return;
 	env_save_originals(ops, env_getenv, NULL);
-	prefix = xasprintf("%s/envs/%s", root, name);
 	/* The same variables as 'cuenv env' gives; the user's own come back on leaving. */
 	env_activate(ops, root, prefix, name, env_getenv, NULL);
 	free(prefix);

@@ -274,6 +274,116 @@ void cli_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * Is the plan's env complete, with exactly its archives, in the user's root
+ * or a system root (CUENV_SYSTEM_ROOT)? Then there is nothing to do, and
+ * nothing is written: a read-only root takes no lock. Returns its prefix
+ * (newly allocated) or NULL; *system names the system root (borrowed
+ * from sys) or is NULL for the user's.
+ */
+static char *present(const struct store_env *want, const char *root, const char *cache,
+		     char **sys, const char **system)
+{
+	char *prefix = NULL;
+	size_t r, i, k;
+
+	*system = NULL;
+	for (r = 0; !prefix && (r == 0 || sys[r - 1]); r++) {
+		const char *where = r ? sys[r - 1] : root;
+		struct store_env *envs;
+		struct store s;
+		size_t nr;
+
+		store_paths(&s, where, cache);
+		if (store_list_envs(&s, &envs, &nr) == 0) {
+			for (i = 0; i < nr && !prefix; i++) {
+				bool same = !strcmp(envs[i].name, want->name) &&
+					    envs[i].nr_components == want->nr_components;
+
+				for (k = 0; same && k < want->nr_components; k++)
+					same = !memcmp(envs[i].components[k].sha256,
+						       want->components[k].sha256, 32);
+				if (same) {
+					prefix = store_env_path(&s, want->name);
+					*system = r ? sys[r - 1] : NULL;
+				}
+			}
+			store_envs_free(envs, nr);
+		}
+		/* One of this name in the user's root hides the system roots' (as everywhere). */
+		if (!prefix && r == 0 && access(s.envs_dir, F_OK) == 0) {
+			char *p = store_env_path(&s, want->name);
+
+			if (access(p, F_OK) == 0) {
+				free(p);
+				store_release(&s);
+				break;
+			}
+			free(p);
+		}
+		store_release(&s);
+	}
+	return prefix;
+}
+
+static void print_present_json(const struct store_env *env, const char *prefix,
+			       const char *system)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_adds(&b, "{\"name\":");
+	buf_add_json_str(&b, env->name);
+	buf_adds(&b, ",\"prefix\":");
+	buf_add_json_str(&b, prefix);
+	buf_adds(&b, ",\"system_root\":");
+	if (system)
+		buf_add_json_str(&b, system);
+	else
+		buf_adds(&b, "null");
+	buf_adds(&b, ",\"already_installed\":true,\"downloaded\":0,\"seconds\":0,\"archives\":[");
+	for (i = 0; i < env->nr_components; i++) {
+		const struct store_component *c = &env->components[i];
+
+		buf_addf(&b, "%s{\"name\":", i ? "," : "");
+		buf_add_json_str(&b, c->name);
+		buf_adds(&b, ",\"version\":");
+		buf_add_json_str(&b, c->version);
+		buf_adds(&b, ",\"store_entry\":");
+		buf_add_json_str(&b, c->entry);
+		buf_addf(&b, ",\"size\":%llu,\"state\":\"reused\"}", (unsigned long long)c->size);
+	}
+	buf_adds(&b, "]}\n");
+	fputs(b.s, stdout);
+	buf_release(&b);
+}
+
+/* Report an env that is already complete somewhere. Returns 1 when it is. */
+static int already(struct cli_ctx *x, const struct plan *plan, const struct cli_install_opts *o,
+		   const char *root)
+{
+	struct store_env want;
+	char **sys = paths_system_roots(), *prefix;
+	const char *system;
+
+	install_env_from_plan(plan, o->source ? o->source : x->cat.source, &want);
+	prefix = present(&want, root, x->cache, sys, &system);
+	if (prefix && o->json) {
+		print_present_json(&want, prefix, system);
+	} else if (prefix && !o->quiet) {
+		if (system)
+			out_info("%s is already installed in the system root '%s'", want.name, system);
+		else
+			out_info("%s is already installed", want.name);
+		if (o->print_prefix)
+			printf("%s\n", prefix);
+	}
+	store_env_release(&want);
+	paths_free_list(sys);
+	free(prefix);
+	return prefix != NULL;
+}
+
 int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_install_opts *o)
 {
 	struct install_opts io = { 0 };
@@ -288,6 +398,10 @@ int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_ins
 	cli_catch_signals();
 	for (i = 0; !o->quiet && !o->json && i < plan->nr_warnings; i++)
 		out_warn("%s", plan->warnings[i]);
+	if (already(x, plan, o, root)) {
+		free(root);
+		return 0;
+	}
 	v.tty = isatty(2) && !o->json;
 	v.quiet = o->quiet || o->json;
 	v.r = &r;

@@ -10,6 +10,7 @@
 #include "out.h"
 #include "paths.h"
 #include "store.h"
+#include "xalloc.h"
 #include "banned.h"
 
 /* How many other envs use the store entry of component k of env i. */
@@ -30,7 +31,7 @@ static size_t sharers(const struct store_env *envs, size_t nr, size_t i, size_t 
 }
 
 static void json_env(struct buf *b, const struct store_env *envs, size_t nr, size_t i,
-		     const char *path)
+		     const char *path, const char *system)
 {
 	const struct store_env *e = &envs[i];
 	size_t k;
@@ -50,6 +51,11 @@ static void json_env(struct buf *b, const struct store_env *envs, size_t nr, siz
 	buf_add_json_str(b, e->source);
 	buf_adds(b, ",\"prefix\":");
 	buf_add_json_str(b, path);
+	buf_adds(b, ",\"system_root\":");
+	if (system)
+		buf_add_json_str(b, system);
+	else
+		buf_adds(b, "null");
 	buf_addf(b, ",\"size\":%llu,\"installed\":%lld,\"components\":[", fs_du(path), e->installed);
 	for (k = 0; k < e->nr_components; k++) {
 		buf_addf(b, "%s{\"name\":", k ? "," : "");
@@ -63,7 +69,8 @@ static void json_env(struct buf *b, const struct store_env *envs, size_t nr, siz
 	buf_adds(b, "]}");
 }
 
-static void human_env(const struct store_env *envs, size_t nr, size_t i, const char *path)
+static void human_env(const struct store_env *envs, size_t nr, size_t i, const char *path,
+		      const char *system)
 {
 	const struct store_env *e = &envs[i];
 	size_t k, shared = 0;
@@ -75,49 +82,81 @@ static void human_env(const struct store_env *envs, size_t nr, size_t i, const c
 	       out_bytes(fs_du(path), size, sizeof(size)), e->nr_components);
 	if (shared)
 		printf(", %zu shared with other envs", shared);
+	if (system)
+		printf(" (system root %s)", system);
 	putchar('\n');
+}
+
+/* Whether an earlier root already listed name (it hides this one). */
+static bool hidden(char **names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(names[i], name))
+			return true;
+	}
+	return false;
 }
 
 int cmd_list(int argc, char **argv)
 {
-	char *root = paths_root(), *cache = paths_cache();
-	struct store_env *envs;
+	char *root = paths_root(), *cache = paths_cache(), **sys = paths_system_roots();
+	char **seen = NULL;
 	struct buf b = BUF_INIT;
-	struct store s;
-	size_t nr, i;
+	size_t nr, i, r, nseen = 0, shown = 0;
 	int json = argc == 2 && !strcmp(argv[1], "--json");
 
 	if (argc > 2 || (argc == 2 && !json)) {
 		free(root);
 		free(cache);
+		paths_free_list(sys);
 		return cli_bad_usage("list", "unknown argument '%s'", argv[1]);
 	}
-	store_paths(&s, root, cache);
-	if (store_list_envs(&s, &envs, &nr) < 0)
-		nr = 0, envs = NULL;
 	if (json)
 		buf_adds(&b, "[");
-	for (i = 0; i < nr; i++) {
-		char *path = store_env_path(&s, envs[i].name);
+	/* The user's own root, then the system roots in the order they are searched. */
+	for (r = 0; r == 0 || sys[r - 1]; r++) {
+		const char *where = r ? sys[r - 1] : root, *system = r ? sys[r - 1] : NULL;
+		struct store_env *envs;
+		struct store s;
 
-		if (json) {
-			if (i)
-				buf_addch(&b, ',');
-			json_env(&b, envs, nr, i, path);
-		} else {
-			human_env(envs, nr, i, path);
+		store_paths(&s, where, cache);
+		if (store_list_envs(&s, &envs, &nr) < 0)
+			nr = 0, envs = NULL;
+		for (i = 0; i < nr; i++) {
+			char *path = store_env_path(&s, envs[i].name);
+
+			if (hidden(seen, nseen, envs[i].name)) {
+				free(path);
+				continue;
+			}
+			seen = xrealloc(seen, (nseen + 1) * sizeof(*seen));
+			seen[nseen++] = xstrdup(envs[i].name);
+			if (json) {
+				if (shown)
+					buf_addch(&b, ',');
+				json_env(&b, envs, nr, i, path, system);
+			} else {
+				human_env(envs, nr, i, path, system);
+			}
+			shown++;
+			free(path);
 		}
-		free(path);
+		store_envs_free(envs, nr);
+		store_release(&s);
 	}
 	if (json) {
 		buf_adds(&b, "]\n");
 		fputs(b.s, stdout);
-	} else if (!nr) {
+	} else if (!shown) {
 		out_info("no envs installed in %s (try 'cuenv install 12.4+cudnn9')", root);
 	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 	buf_release(&b);
-	store_envs_free(envs, nr);
-	store_release(&s);
+	paths_free_list(sys);
 	free(root);
 	free(cache);
 	return 0;

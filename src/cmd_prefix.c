@@ -32,7 +32,7 @@ int cmd_prefix(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_bad_usage("prefix", "expected one spec");
-	rc = cli_installed("prefix", argv[optind], profile, &envs, &nr, &match, &nr_match);
+	rc = cli_installed_all("prefix", argv[optind], profile, &envs, &nr, &match, &nr_match);
 	if (rc)
 		return rc;
 	if (nr_match == 0) {
@@ -40,8 +40,8 @@ int cmd_prefix(int argc, char **argv)
 		out_hint("install it with 'cuenv install %s'", argv[optind]);
 		rc = 3;
 	} else {
-		root = paths_root();
-		printf("%s/envs/%s\n", root, envs[match[0]].name);
+		root = cli_env_prefix(envs[match[0]].name, NULL);
+		printf("%s\n", root ? root : "");
 		free(root);
 	}
 	free(match);

@@ -76,8 +76,23 @@ int cmd_uninstall(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (nr_match == 0) {
+		struct store_env *every;
+		size_t nevery, *m, nm;
+
 		out_error("no installed env matches '%s'", argv[optind]);
-		out_hint("see 'cuenv list'");
+		/* One from a shared root is the administrator's to remove. */
+		if (cli_installed_all("uninstall", argv[optind], profile, &every, &nevery, &m, &nm) == 0 &&
+		    nm) {
+			char *prefix = cli_env_prefix(every[m[0]].name, NULL);
+
+			out_hint("'%s' is in a read-only system root (CUENV_SYSTEM_ROOT): '%s'",
+				 every[m[0]].name, prefix ? prefix : "");
+			free(prefix);
+		} else {
+			out_hint("see 'cuenv list'");
+		}
+		free(m);
+		store_envs_free(every, nevery);
 		rc = 3;
 	} else if (nr_match > 1 && !all) {
 		out_error("'%s' matches %zu installed envs; name one or pass --all", argv[optind],

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
+#include "paths.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -64,10 +66,22 @@ static const char *current(const struct env_ops *ops, const char *name, env_get_
  * A PATH-like list without empty elements (an empty element means the
  * current directory), without drop, and without anything below envs/.
  */
-static void filter_list(struct buf *out, const char *list, const char *drop, const char *envs)
+static bool below_any(const char *s, size_t n, char *const *envs)
+{
+	size_t i;
+
+	for (i = 0; envs[i]; i++) {
+		size_t len = strlen(envs[i]);
+
+		if (n > len && !strncmp(s, envs[i], len))
+			return true;
+	}
+	return false;
+}
+
+static void filter_list(struct buf *out, const char *list, const char *drop, char *const *envs)
 {
 	const char *s = list, *e;
-	size_t envs_len = strlen(envs);
 
 	while (s && *s) {
 		size_t n;
@@ -75,7 +89,7 @@ static void filter_list(struct buf *out, const char *list, const char *drop, con
 		e = strchr(s, ':');
 		n = e ? (size_t)(e - s) : strlen(s);
 		if (n && !(drop && strlen(drop) == n && !strncmp(s, drop, n)) &&
-		    !(n > envs_len && !strncmp(s, envs, envs_len))) {
+		    !below_any(s, n, envs)) {
 			if (out->len)
 				buf_addch(out, ':');
 			buf_add(out, s, n);
@@ -84,7 +98,7 @@ static void filter_list(struct buf *out, const char *list, const char *drop, con
 	}
 }
 
-static void prepend(struct env_ops *ops, const char *var, const char *entry, const char *envs,
+static void prepend(struct env_ops *ops, const char *var, const char *entry, char *const *envs,
 		    env_get_fn *get, void *ctx)
 {
 	struct buf b = BUF_INIT;
@@ -102,6 +116,29 @@ static void prepend(struct env_ops *ops, const char *var, const char *entry, con
 	}
 	env_ops_set(ops, var, b.s);
 	buf_release(&b);
+}
+
+/*
+ * "<root>/envs/" of the user's root and of every system root: entries below
+ * them belong to some env, the one active before.
+ */
+static char **envs_dirs(const char *root, env_get_fn *get, void *ctx)
+{
+	char **v = paths_split_roots(get(ctx, LAYOUT_SYSTEM_ROOT_VAR), root);
+	size_t n = 0, i;
+
+	while (v[n])
+		n++;
+	v = xrealloc(v, (n + 2) * sizeof(*v));
+	memmove(v + 1, v, (n + 1) * sizeof(*v));
+	v[0] = xstrdup(root);
+	for (i = 0; i <= n; i++) {
+		char *d = xasprintf("%s/envs/", v[i]);
+
+		free(v[i]);
+		v[i] = d;
+	}
+	return v;
 }
 
 /* Append one declaration; value is taken over (newly allocated or NULL). */
@@ -155,7 +192,7 @@ void env_decls_release(struct env_decls *d)
 void env_activate(struct env_ops *ops, const char *root, const char *prefix, const char *name,
 		  env_get_fn *get, void *ctx)
 {
-	char *envs = xasprintf("%s/envs/", root);
+	char **envs = envs_dirs(root, get, ctx);
 	struct env_decls d;
 	size_t i;
 
@@ -167,10 +204,10 @@ void env_activate(struct env_ops *ops, const char *root, const char *prefix, con
 			env_ops_set(ops, d.v[i].name, d.v[i].value);
 	}
 	env_decls_release(&d);
-	free(envs);
+	paths_free_list(envs);
 }
 
-static void remove_entries(struct env_ops *ops, const char *var, const char *envs,
+static void remove_entries(struct env_ops *ops, const char *var, char *const *envs,
 			   env_get_fn *get, void *ctx, bool unset_if_empty)
 {
 	struct buf b = BUF_INIT;
@@ -197,7 +234,7 @@ static void restore(struct env_ops *ops, const char *var, env_get_fn *get, void 
 
 void env_deactivate(struct env_ops *ops, const char *root, env_get_fn *get, void *ctx, bool hook)
 {
-	char *envs = xasprintf("%s/envs/", root);
+	char **envs = envs_dirs(root, get, ctx);
 	bool saved = hook && get(ctx, ORIG_SAVED);
 	size_t i;
 
@@ -214,7 +251,7 @@ void env_deactivate(struct env_ops *ops, const char *root, env_get_fn *get, void
 	env_ops_set(ops, "CUENV_ACTIVE", NULL);
 	if (saved)
 		env_ops_set(ops, ORIG_SAVED, NULL);
-	free(envs);
+	paths_free_list(envs);
 }
 
 void env_save_originals(struct env_ops *ops, env_get_fn *get, void *ctx)

@@ -7,7 +7,8 @@
  *
  *	PATH			P/bin, then the old PATH without empty elements,
  *				without P/bin and without any entry below
- *				$CUENV_ROOT/envs/ (a previously active env)
+ *				$CUENV_ROOT/envs/ or a system root's envs/ (a
+ *				previously active env)
  *	LD_LIBRARY_PATH		P/lib, then the old value filtered the same way
  *	CUDA_HOME CUDA_PATH CUDA_ROOT CUDAToolkit_ROOT	P
  *	CUDNN_PATH CUDNN_HOME CUDNN_ROOT	P when N contains "+cudnn-", else unset
@@ -23,6 +24,12 @@
  *     names the env exactly in its "env = N" line;
  *  3. otherwise the newest installed env whose name
  *     "cuda-<label>[+cudnn-<version>]-<profile>" satisfies the spec.
+ *
+ * Installed means envs/<name>/LAYOUT_ENV_RECEIPT exists in $CUENV_ROOT or
+ * in one of the shared read-only roots of LAYOUT_SYSTEM_ROOT_VAR (a ':'
+ * list of absolute paths, searched after $CUENV_ROOT in order; a name in an
+ * earlier root hides it in later ones). Nothing is ever written to a system
+ * root: envs are run from there, installs go to $CUENV_ROOT.
  */
 #ifndef CUENV_LAYOUT_H
 #define CUENV_LAYOUT_H
@@ -32,6 +39,7 @@
 #define LAYOUT_GLOBAL_PIN "global-version"
 #define LAYOUT_GLOBAL_LOCK "global-version.lock"
 #define LAYOUT_ENVS_DIR "envs"
+#define LAYOUT_SYSTEM_ROOT_VAR "CUENV_SYSTEM_ROOT"
 #define LAYOUT_SHIMS_DIR "shims"
 /* In the shims directory: the shim program all shim names are hard links to. */
 #define LAYOUT_SHIM_BINARY ".cuenv-shim"

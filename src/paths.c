@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -56,4 +57,52 @@ char *paths_cache(void)
 char *paths_config_file(void)
 {
 	return pick("CUENV_CONFIG", "XDG_CONFIG_HOME", ".config", "cuenv/config");
+}
+
+char **paths_split_roots(const char *value, const char *own_root)
+{
+	char **list = xcalloc(1, sizeof(*list));
+	const char *s = value, *e;
+	size_t nr = 0, i;
+
+	while (s && *s) {
+		size_t n;
+		char *root;
+
+		e = strchr(s, ':');
+		n = e ? (size_t)(e - s) : strlen(s);
+		while (n > 1 && s[n - 1] == '/')
+			n--;
+		root = n && *s == '/' ? xstrndup(s, n) : NULL;
+		s = e ? e + 1 : NULL;
+		if (!root)
+			continue;
+		for (i = 0; i < nr && strcmp(list[i], root); i++)
+			;
+		if (i < nr || (own_root && !strcmp(root, own_root))) {
+			free(root);
+			continue;
+		}
+		list = xrealloc(list, (nr + 2) * sizeof(*list));
+		list[nr++] = root;
+		list[nr] = NULL;
+	}
+	return list;
+}
+
+char **paths_system_roots(void)
+{
+	char *own = paths_root(), **list = paths_split_roots(getenv(LAYOUT_SYSTEM_ROOT_VAR), own);
+
+	free(own);
+	return list;
+}
+
+void paths_free_list(char **list)
+{
+	size_t i;
+
+	for (i = 0; list && list[i]; i++)
+		free(list[i]);
+	free(list);
 }

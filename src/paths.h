@@ -16,4 +16,18 @@ char *paths_root(void);
 char *paths_cache(void);
 char *paths_config_file(void);
 
+/*
+ * Shared read-only roots (CUENV_SYSTEM_ROOT, a ':' list like PATH), where an
+ * administrator installed envs for everyone: searched after the user's own
+ * root, in order, by every command that runs an env (and by the shim).
+ * paths_split_roots() parses a value: absolute elements only (empty and
+ * relative ones are ignored, a trailing '/' dropped), without own_root
+ * (may be NULL) and without repeats. Returns a NULL-terminated, newly
+ * allocated array; free it with paths_free_list(). paths_system_roots()
+ * does so for $CUENV_SYSTEM_ROOT and the user's root.
+ */
+char **paths_split_roots(const char *value, const char *own_root);
+char **paths_system_roots(void);
+void paths_free_list(char **list);
+
 #endif

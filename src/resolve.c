@@ -652,6 +652,37 @@ char *plan_name(const struct plan *p)
 	return xasprintf("cuda-%s-%s", p->cuda.label, resolve_profile_name(p->profile));
 }
 
+static int by_digest(const void *a, const void *b)
+{
+	return memcmp(*(const unsigned char *const *)a, *(const unsigned char *const *)b, 32);
+}
+
+char *plan_cache_key(const struct plan *p)
+{
+	const unsigned char **d = xcalloc(p->nr_components + 1, sizeof(*d));
+	struct buf text = BUF_INIT;
+	unsigned char sum[VERIFY_SHA256_LEN];
+	char hex[VERIFY_SHA256_HEX];
+	size_t i;
+
+	for (i = 0; i < p->nr_components; i++)
+		d[i] = p->components[i].sha256;
+	qsort(d, p->nr_components, sizeof(*d), by_digest);
+	buf_addf(&text, "cuenv cache key 1\nplatform %s\nprofile %s\n", p->platform,
+		 resolve_profile_name(p->profile));
+	for (i = 0; i < p->nr_components; i++) {
+		/* The same archive twice counts once. */
+		if (i && !memcmp(d[i], d[i - 1], 32))
+			continue;
+		buf_addf(&text, "%s\n", verify_hex(d[i], 32, hex));
+	}
+	verify_sha256_buf(text.s, text.len, sum);
+	buf_release(&text);
+	free(d);
+	return xasprintf("cuenv-%s-%s-%s", p->platform, resolve_profile_name(p->profile),
+			 verify_hex(sum, 8, hex));
+}
+
 bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char *cudnn)
 {
 	struct version cv, dv;
@@ -668,4 +699,268 @@ bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char 
 	if (dv.nr > 3)
 		dv.nr = 3;
 	return cudnn_matches(spec, &dv);
+}
+
+/* ---- version ranges ---- */
+
+static int bad_range(char *err, size_t errlen, const char *what, const char *s, const char *why)
+{
+	snprintf(err, errlen, "invalid %s range '%.*s': %s", what, 128, s, why);
+	return -CUE_ESPEC;
+}
+
+int resolve_range_parse(const char *s, const char *what, struct range *r, char *err,
+			size_t errlen)
+{
+	const char *p = s;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) > 128)
+		return bad_range(err, errlen, what, s, "longer than 128 characters");
+	for (;;) {
+		enum range_op op = RANGE_EQ;
+		const char *end;
+		struct version v;
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, ">=", 2) || !strncmp(p, "<=", 2) || !strncmp(p, "==", 2)) {
+			op = *p == '>' ? RANGE_GE : *p == '<' ? RANGE_LE : RANGE_EQ;
+			p += 2;
+		} else if (*p == '>' || *p == '<' || *p == '=') {
+			op = *p == '>' ? RANGE_GT : *p == '<' ? RANGE_LT : RANGE_EQ;
+			p++;
+		}
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		while (n && p[n - 1] == ' ')
+			n--;
+		/* "12.x" and "12.*" are the prefix 12. */
+		if (n > 2 && p[n - 2] == '.' && (p[n - 1] == 'x' || p[n - 1] == 'X' || p[n - 1] == '*')) {
+			if (op != RANGE_EQ)
+				return bad_range(err, errlen, what, s,
+						 "a wildcard ('.x') goes without an operator");
+			n -= 2;
+		}
+		if (n == 0)
+			return bad_range(err, errlen, what, s,
+					 "expected a version such as 12, 12.4, >=12.0 or >=12.0,<13");
+		if (r->nr == RANGE_MAX_CLAUSES)
+			return bad_range(err, errlen, what, s, "more than 8 clauses");
+		if (version_parsen(p, n, &v) < 0 || v.nr > 3) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg),
+				 "'%.*s' is not a version such as 12, 12.4 or 12.4.1 (clauses: >=, >, <=, <, =, joined by ',')",
+				 (int)(n < 40 ? n : 40), p);
+			return bad_range(err, errlen, what, s, msg);
+		}
+		r->c[r->nr].op = op;
+		r->c[r->nr++].v = v;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+/* v against c, looking at c's parts only (missing parts of v count as 0). */
+static int cmp_parts(const struct version *v, const struct version *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nr; i++) {
+		uint32_t a = i < v->nr ? v->part[i] : 0;
+
+		if (a != c->part[i])
+			return a < c->part[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+bool resolve_range_matches(const struct range *r, const struct version *v)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nr; i++) {
+		int d = cmp_parts(v, &r->c[i].v);
+		bool ok;
+
+		switch (r->c[i].op) {
+		case RANGE_GE:
+			ok = d >= 0;
+			break;
+		case RANGE_GT:
+			ok = d > 0;
+			break;
+		case RANGE_LE:
+			ok = d <= 0;
+			break;
+		case RANGE_LT:
+			ok = d < 0;
+			break;
+		default:
+			ok = d == 0;
+			break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* ---- matrices ---- */
+
+static bool same_minor(const struct version *a, const struct version *b)
+{
+	return a->part[0] == b->part[0] && a->part[1] == b->part[1];
+}
+
+/* Can a runner with this driver run the toolkit of e? */
+static bool driver_fits(struct ctx *x, const struct matrix_filter *f,
+			const struct catalogue_entry *e, const struct manifest *m)
+{
+	struct plan tmp;
+	struct version need;
+	const char *req;
+
+	if (!f->have_driver)
+		return true;
+	memset(&tmp, 0, sizeof(tmp));
+	set_driver(x, &tmp, e, m);
+	req = f->minor_compat ? tmp.driver_mvc_min : tmp.driver_min;
+	/* Unknown requirement: it cannot be shown to fit. */
+	if (!*req || version_parse(req, &need) < 0)
+		return false;
+	return version_cmp(&need, &f->driver) <= 0;
+}
+
+static void add_row(struct ctx *x, struct matrix *mx, struct catalogue_entry *cuda,
+		    const struct manifest *cm, const struct pick *k)
+{
+	char *text = k ? xasprintf("%s+cudnn%s", cuda->label, k->e->label) : xstrdup(cuda->label);
+
+	x->text = text;
+	mx->rows = xrealloc(mx->rows, (mx->nr + 1) * sizeof(*mx->rows));
+	build_plan(x, cuda, cm, k, &mx->rows[mx->nr++]);
+	if (k && k->listed == SUPPORT_NO)
+		mx->counts.unlisted++;
+	x->text = NULL;
+	free(text);
+}
+
+/* Keep the newest pick of each major.minor (picks oldest first). */
+static size_t newest_per_minor(struct pick *v, size_t n)
+{
+	size_t i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n && same_minor(&v[i].e->version, &v[i + 1].e->version))
+			continue;
+		v[out++] = v[i];
+	}
+	return out;
+}
+
+static int matrix_pairs(struct ctx *x, const struct matrix_filter *f, struct matrix *mx,
+			struct catalogue_entry *cuda, const struct manifest *cm)
+{
+	struct catalogue *c = x->c;
+	struct pick *cand = xcalloc(c->nr[MANIFEST_CUDNN] + 1, sizeof(*cand));
+	struct pick *ok = xcalloc(c->nr[MANIFEST_CUDNN] + 1, sizeof(*ok));
+	size_t i, nc = 0, nok = 0;
+	char variant[16];
+	int rc = 0;
+
+	snprintf(variant, sizeof(variant), "cuda%u", (unsigned)cuda->version.part[0]);
+	for (i = 0; i < c->nr[MANIFEST_CUDNN]; i++) {
+		struct catalogue_entry *e = &c->entries[MANIFEST_CUDNN][i];
+		struct pick p = { e, NULL, SUPPORT_UNKNOWN, NULL };
+
+		if (!resolve_range_matches(&f->cudnn, &e->version))
+			continue;
+		if ((rc = catalogue_manifest(c, e, &p.m, x->err, x->errlen)) < 0)
+			goto out;
+		if (!cudnn_has_build(p.m, x->platform, variant))
+			continue;
+		p.listed = support_cudnn_lists(&c->support, &e->version, cuda->version.part[0],
+					       cuda->version.part[1], &p.row);
+		cand[nc++] = p;
+		if (p.listed != SUPPORT_NO)
+			ok[nok++] = p;
+	}
+	if (f->latest_patch)
+		nok = newest_per_minor(ok, nok);
+	if (f->newest_cudnn && nok > 1) {
+		ok[0] = ok[nok - 1];
+		nok = 1;
+	}
+	/* None listed: the newest with a build, as 'resolve' takes it (with a warning). */
+	if (!nok && nc)
+		ok[nok++] = cand[nc - 1];
+	for (i = 0; i < nok; i++)
+		add_row(x, mx, cuda, cm, &ok[i]);
+out:
+	free(cand);
+	free(ok);
+	return rc;
+}
+
+int resolve_matrix(struct catalogue *c, const struct matrix_filter *f, const char *platform,
+		   enum resolve_profile profile, struct matrix *m, char *err, size_t errlen)
+{
+	struct ctx x = { c, NULL, NULL, platform, profile, err, errlen };
+	struct catalogue_entry **cudas = xcalloc(c->nr[MANIFEST_CUDA] + 1, sizeof(*cudas));
+	size_t i, n = 0;
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < c->nr[MANIFEST_CUDNN]; i++)
+		m->counts.cudnn_match += resolve_range_matches(&f->cudnn, &c->entries[MANIFEST_CUDNN][i].version);
+	for (i = 0; i < c->nr[MANIFEST_CUDA]; i++) {
+		struct catalogue_entry *e = &c->entries[MANIFEST_CUDA][i];
+		const struct manifest *cm;
+
+		if (!resolve_range_matches(&f->cuda, &e->version))
+			continue;
+		m->counts.cuda_match++;
+		if ((rc = catalogue_manifest(c, e, &cm, err, errlen)) < 0)
+			goto out;
+		if (!cuda_has_platform(cm, platform, profile))
+			continue;
+		m->counts.cuda_platform++;
+		if (!driver_fits(&x, f, e, cm))
+			continue;
+		m->counts.cuda_driver++;
+		/* Oldest first: with --latest-patch a newer patch replaces the last one. */
+		if (f->latest_patch && n && same_minor(&cudas[n - 1]->version, &e->version))
+			n--;
+		cudas[n++] = e;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		const struct manifest *cm;
+
+		catalogue_manifest(c, cudas[i], &cm, err, errlen);
+		if (f->no_cudnn)
+			add_row(&x, m, cudas[i], cm, NULL);
+		else
+			rc = matrix_pairs(&x, f, m, cudas[i], cm);
+	}
+out:
+	free(cudas);
+	if (rc < 0)
+		matrix_release(m);
+	return rc;
+}
+
+void matrix_release(struct matrix *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++)
+		plan_release(&m->rows[i]);
+	free(m->rows);
+	memset(m, 0, sizeof(*m));
 }

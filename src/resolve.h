@@ -119,4 +119,95 @@ bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char 
 /* "cuda-12.4.1+cudnn-9.14.0.64-devel": the env's exact name. Newly allocated. */
 char *plan_name(const struct plan *p);
 
+/*
+ * A key for CI caches: "cuenv-<platform>-<profile>-<16 hex>", the hex the
+ * start of the sha256 of a text naming the key's version, the platform, the
+ * profile and the plan's archive digests sorted (one per line). It depends
+ * on nothing else (not the spec, the source, the machine or the order of
+ * archives), so a lock and a fresh resolution to the same archives give the
+ * same key everywhere. Newly allocated.
+ */
+char *plan_cache_key(const struct plan *p);
+
+/* ---- version ranges and CI matrices (cuenv matrix) ---- */
+
+/*
+ * A range is clauses joined by ',' (all must hold):
+ *
+ *	range  := clause { "," clause }
+ *	clause := [ ">=" | ">" | "<=" | "<" | "=" | "==" ] N[.N[.N]] [ ".x" | ".*" ]
+ *
+ * A version is compared with as many parts as the clause has, so a bare
+ * or '=' clause is a prefix ("12" is every 12.x.y, "12.4" every 12.4.y),
+ * "<13" keeps 12.9.1 and drops 13.0.0, "<=12.4" keeps 12.4.1, and ">12.4"
+ * starts at 12.5 (the usual reading of partial versions). The empty range
+ * matches everything.
+ */
+#define RANGE_MAX_CLAUSES 8
+
+enum range_op { RANGE_EQ, RANGE_GE, RANGE_GT, RANGE_LE, RANGE_LT };
+
+struct range {
+	unsigned nr;
+	struct {
+		enum range_op op;
+		struct version v;
+	} c[RANGE_MAX_CLAUSES];
+};
+
+/*
+ * Parse s (what names it in messages: "--cuda"). Returns 0, or -CUE_ESPEC
+ * with "invalid <what> range '<s>': <why>" in err.
+ */
+int resolve_range_parse(const char *s, const char *what, struct range *r, char *err,
+			size_t errlen);
+bool resolve_range_matches(const struct range *r, const struct version *v);
+
+struct matrix_filter {
+	struct range cuda;
+	struct range cudnn;
+	bool no_cudnn;		/* CUDA alone: one row per CUDA release */
+	bool newest_cudnn;	/* per CUDA release, only the cuDNN 'resolve' would pick */
+	bool latest_patch;	/* newest CUDA per major.minor, newest cuDNN per major.minor */
+	bool have_driver;
+	struct version driver;	/* the runner's driver */
+	bool minor_compat;	/* judge it against the minor-version-compatibility floor */
+};
+
+/* Why rows were left out, for the message when none is left. */
+struct matrix_counts {
+	size_t cuda_match;	/* CUDA labels in --cuda */
+	size_t cuda_platform;	/* ... with archives for the platform */
+	size_t cuda_driver;	/* ... that the driver can run */
+	size_t cudnn_match;	/* cuDNN labels in --cudnn */
+	size_t unlisted;	/* rows outside NVIDIA's support lists */
+};
+
+struct matrix {
+	struct plan *rows;	/* CUDA oldest first, then cuDNN oldest first */
+	size_t nr;
+	struct matrix_counts counts;
+};
+
+/*
+ * Every pair of the catalogue on platform that satisfies f, each resolved
+ * to a plan as 'cuenv resolve' would resolve its exact spec
+ * ("12.4.1+cudnn9.14.0", kept in plan.spec):
+ *
+ *  - CUDA: labels in f->cuda with archives for the platform and profile;
+ *    with a driver, those whose minimum driver (the toolkit's, or with
+ *    f->minor_compat the floor of minor-version compatibility) it meets;
+ *  - cuDNN, per CUDA label: releases in f->cudnn with a build for its
+ *    major on the platform whose support list includes its minor (no known
+ *    list counts as including it); when none does, the newest release
+ *    with a build, marked unlisted - the pair 'resolve' takes with a
+ *    warning.
+ *
+ * Returns 0 (m->nr may be 0; m->counts says why) or -CUE_EMANIFEST with err.
+ * Release with matrix_release().
+ */
+int resolve_matrix(struct catalogue *c, const struct matrix_filter *f, const char *platform,
+		   enum resolve_profile profile, struct matrix *m, char *err, size_t errlen);
+void matrix_release(struct matrix *m);
+
 #endif

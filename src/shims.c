@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "fs.h"
 #include "layout.h"
+#include "paths.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -206,6 +207,15 @@ int shims_refresh(const char *root, const char *binary, char *err, size_t errlen
 		buf_addch(&names, '\n');
 	}
 	env_tools(root, &names);
+	/* The envs of the read-only system roots run through the user's shims too. */
+	{
+		char **sys = paths_system_roots();
+		size_t i;
+
+		for (i = 0; sys[i]; i++)
+			env_tools(sys[i], &names);
+		paths_free_list(sys);
+	}
 	if (!rc)
 		rc = update_binary(dir, binary, &shim);
 	if (!rc)
