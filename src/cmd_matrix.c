@@ -349,7 +349,8 @@ int cmd_matrix(int argc, char **argv)
 			goto out;
 		}
 		all.rows = xrealloc(all.rows, (all.nr + m.nr + 1) * sizeof(*all.rows));
-		memcpy(all.rows + all.nr, m.rows, m.nr * sizeof(*m.rows));
+		if (m.nr)
+			memcpy(all.rows + all.nr, m.rows, m.nr * sizeof(*m.rows));
 		all.nr += m.nr;
 		sum.cuda_match += m.counts.cuda_match;
 		sum.cuda_platform += m.counts.cuda_platform;

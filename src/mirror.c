@@ -336,7 +336,8 @@ static int index_write(const char *dir, struct records *rs, char *err, size_t er
 	size_t i;
 	int rc;
 
-	qsort(rs->v, rs->nr, sizeof(*rs->v), by_path);
+	if (rs->nr)
+		qsort(rs->v, rs->nr, sizeof(*rs->v), by_path);
 	buf_adds(&b, "# cuenv mirror: what 'cuenv mirror sync' put here; 'cuenv mirror verify' "
 		     "checks it\n");
 	for (i = 0; i < rs->nr; i++)

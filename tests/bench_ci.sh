@@ -94,10 +94,13 @@ start_server() {
         sleep 0.05
     done
     [ -n "$port" ] || die "fault_server.py did not start: $(cat "$out")"
-    echo "http://127.0.0.1:$port"
+    server_url=http://127.0.0.1:$port
 }
-url_loopback=$(start_server loopback)
-url_link=$(start_server link --total-rate "$rate")
+# Not in $(...): the server's pid must reach this shell's cleanup.
+start_server loopback
+url_loopback=$server_url
+start_server link --total-rate "$rate"
+url_link=$server_url
 
 export CUENV_CONFIG=/dev/null CUENV_PLATFORM=linux-x86_64
 export http_proxy=http://127.0.0.1:1 https_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1,localhost
