@@ -250,4 +250,5 @@ if [ "${BENCH_INSTALL:-1}" != 0 ]; then
     tests/bench_install.sh
 fi
 [ "${BENCH_ACTIVATION:-1}" = 0 ] || { echo; tests/bench_activation.sh; } # shim and prompt hook: see its header
+[ "${BENCH_CI:-1}" = 0 ] || { echo; tests/bench_ci.sh; } # CI matrix jobs on a shared cache against own caches
 exit 0
