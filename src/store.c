@@ -342,7 +342,11 @@ int store_unpack(struct store *s, const struct store_component *c, int fd,
 	}
 	rc = extract_archive(fd, top, dfd, lim, cancel, &res);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s", res.err);
+		/* A system error (ENOSPC, EIO, ...) concerns the disk, not the archive: say which. */
+		if (rc > -CUE_EBASE && rc != -ECANCELED)
+			snprintf(err, errlen, "%s (unpacking in '%s')", res.err, s->tmp_dir);
+		else
+			snprintf(err, errlen, "%s", res.err);
 		goto out;
 	}
 	rc = finish_entry(s, c, staging, dfd, &res);

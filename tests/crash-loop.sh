@@ -228,8 +228,8 @@ for RUN in $(seq 1 "$N"); do
     elif [ "$rc" -eq 0 ]; then
         FIRST=$((FIRST + 1))
         PHASE=finished
-        # Runs in this state can be that quick: aim earlier from now on.
-        [ "$DELAY" -gt 0 ] && DUR[$MODE]=$DELAY
+        # Runs in this state can be that quick: aim a little earlier from now on.
+        [ "$DELAY" -lt "${DUR[$MODE]}" ] && DUR[$MODE]=$(( (DUR[$MODE] + DELAY) / 2 ))
     else
         PHASE=failed
         failure "the run to kill failed by itself (exit $rc): $(tail -2 "$WORK/killed.err")"

@@ -15,7 +15,7 @@ setup_file() {
 
 @test "kill -9 at random moments (tests/crash-loop.sh; 20 kills, 100 with CUENV_NIGHTLY=1): every next install completes and verifies" {
     local n=20
-    [ "${CUENV_NIGHTLY:-}" = 1 ] && n=100
+    if [ "${CUENV_NIGHTLY:-}" = 1 ]; then n=100; fi
     run timeout -k 5 $((n * 15 + 120)) env MIRROR="$MIRROR" CUENV_TEST_BIN="$CUENV" \
         bash "$CUENV_SRC/tests/crash-loop.sh" "$n" 3>&-
     [ "$status" -eq 0 ] || fail "crash-loop.sh failed ($status): $output"
