@@ -791,7 +791,8 @@ int audit_run(const struct store *s, const struct audit_opts *o, struct audit_re
 		check_env(&au, o->all ? envs[i] : o->envs[i]);
 	hash_all(&au, o->threads);
 	compare_hashes(&au);
-	qsort(r->problems, r->nr, sizeof(*r->problems), by_path);
+	if (r->nr)
+		qsort(r->problems, r->nr, sizeof(*r->problems), by_path);
 out:
 	free_names(entries, nr_entries);
 	free_names(envs, nr_envs);

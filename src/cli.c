@@ -418,6 +418,9 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 	if (!by_name && resolve_spec_parse(text, &spec, err, sizeof(err)) < 0) {
 		out_error("%s", err);
 		out_hint("see 'cuenv %s --help'", cmd);
+		store_envs_free(*envs, *nr);
+		*envs = NULL;
+		*nr = 0;
 		return 2;
 	}
 	*match = xcalloc(*nr ? *nr : 1, sizeof(**match));
