@@ -176,11 +176,18 @@ static int pick_envs(const struct opts *o, char ***names, size_t *nr)
 	return rc;
 }
 
+static void on_wait(void *ctx, const char *msg)
+{
+	(void)ctx;
+	out_warn("%s", msg);
+}
+
 /* Shared, as installs take it: gc cannot remove what is being read. */
 static int lock_store(const struct store *s, int *fd)
 {
+	struct install_events ev = { NULL, NULL, NULL, on_wait };
 	char *lock = store_lock_path(s, "root", "store");
-	int rc = install_lock_wait(lock, FS_LOCK_SHARED, fd, NULL, "the store", NULL);
+	int rc = install_lock_wait(lock, FS_LOCK_SHARED, fd, &ev, "the store", NULL);
 
 	/* Nothing installed, or a root this user may only read: go on unlocked. */
 	if (rc == -ENOENT || rc == -EROFS || rc == -EACCES)
@@ -200,7 +207,7 @@ int cmd_verify(int argc, char **argv)
 	char *root = NULL, *cache = NULL, **names = NULL, err[512] = "";
 	size_t nr = 0;
 	struct store s = { 0 };
-	double t0 = now_s();
+	double t0;
 	int fd = -1, rc;
 
 	if ((rc = parse(argc, argv, &o)) != 0)
@@ -212,6 +219,7 @@ int cmd_verify(int argc, char **argv)
 	store_paths(&s, root, cache);
 	if ((rc = lock_store(&s, &fd)) != 0)
 		goto out;
+	t0 = now_s();
 	ao.all = !o.spec;
 	ao.envs = names;
 	ao.nr_envs = nr;
