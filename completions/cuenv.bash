@@ -14,7 +14,7 @@ _cuenv() {
             install) words="--profile --platform --jobs --quiet --json --locked --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             list) words="--json --help" ;;
             prefix) words="--profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
-            verify) words="--json --help $(command cuenv completion --words installed 2>/dev/null)" ;;
+            verify) words="--profile --jobs --json --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             uninstall) words="--profile --all --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             gc) words="--json --help" ;;
             use) words="--profile --platform --global --quiet --help $(command cuenv completion --words labels 2>/dev/null)" ;;

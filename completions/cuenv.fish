@@ -39,6 +39,8 @@ complete -c cuenv -n '__fish_seen_subcommand_from list' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from prefix' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
+complete -c cuenv -n '__fish_seen_subcommand_from verify' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from verify' -l jobs
 complete -c cuenv -n '__fish_seen_subcommand_from verify' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from verify' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from verify' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'

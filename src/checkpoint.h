@@ -9,7 +9,11 @@
  *
  * Names: after-lock (a store entry's lock taken), download-started, after-verify, mid-extract,
  * before-store-rename, after-store-rename, env-assembly, before-env-rename,
- * after-env-rename.
+ * after-env-rename, shims-refresh (a refresh halfway: its first shim linked,
+ * or with no tools left, stale shims not yet removed);
+ * and for every atomic file write (fs.h) before-rename:<file name> and
+ * after-rename:<file name>, e.g. before-rename:cuenv.lock,
+ * after-rename:.cuda-version, before-rename:.cuenv-shim.
  */
 #ifndef CUENV_CHECKPOINT_H
 #define CUENV_CHECKPOINT_H

@@ -58,8 +58,24 @@ const struct cmd cli_commands[] = {
 	  "exact name SPEC). Exit status 3 when none is installed.\n",
 	  cmd_prefix, "--profile --help", "@installed" },
 	{ "verify", "re-hash installed files against what install recorded",
-	  "usage: cuenv verify [SPEC] [--json]\n",
-	  cmd_verify, "--json --help", "@installed" },
+	  "usage: cuenv verify [SPEC] [--profile P] [--jobs N] [--json]\n"
+	  "\n"
+	  "Check every store entry and env (with SPEC: the installed envs it matches and\n"
+	  "their store entries) against the receipts install wrote: re-hash each file\n"
+	  "(SHA-256, several files at once), compare types, modes and symlink targets,\n"
+	  "and look for files nobody installed. Each difference is one line on stdout:\n"
+	  "\n"
+	  "  changed PATH: sha256 expected X, got Y    missing PATH    extra PATH\n"
+	  "  mode PATH: expected M, got N              type PATH: expected T, got U\n"
+	  "  target PATH: expected 'L', got 'K'        receipt|unreadable PATH: why\n"
+	  "\n"
+	  "  --profile P    with SPEC: only envs of this profile\n"
+	  "  -j, --jobs N   hashing threads (default: one per CPU, at most 8)\n"
+	  "  --json         one JSON object on stdout\n"
+	  "\n"
+	  "Exit status 0: everything as installed; 5: differences; 3: SPEC matches no\n"
+	  "installed env.\n",
+	  cmd_verify, "--profile --jobs --json --help", "@installed" },
 	{ "uninstall", "remove an installed env",
 	  "usage: cuenv uninstall SPEC [--profile P] [--all]\n"
 	  "\n"

@@ -417,7 +417,8 @@ int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_ins
 	rc = install_plan(plan, &io, &r, err, sizeof(err));
 	draw(&v, true);
 	erase(&v);
-	if (rc == 0 && !r.already)
+	/* Also when already installed: a run killed after the env's rename left them stale. */
+	if (rc == 0)
 		cli_refresh_shims();
 	if (rc == -ECANCELED) {
 		out_error("interrupted; nothing was installed");

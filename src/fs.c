@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -86,12 +88,47 @@ int fs_fsync_dir(const char *dir)
 	return rc;
 }
 
+/* Whether "<prefix><pid>" names a process that no longer exists. */
+static bool dead_owner(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *end;
+	long pid;
+
+	if (strncmp(name, prefix, n) || !name[n])
+		return false;
+	errno = 0;
+	pid = strtol(name + n, &end, 10);
+	if (*end || errno || pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+void fs_remove_stale(const char *dir, const char *prefix)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *d;
+
+	while (dh && (d = readdir(dh))) {
+		if (dead_owner(d->d_name, prefix))
+			unlinkat(dirfd(dh), d->d_name, 0);
+	}
+	if (dh)
+		closedir(dh);
+}
+
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	char *dir = xstrdup(path), *slash;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *base, *prefix, *cp;
 	int fd, rc;
 
+	if (slash)
+		*slash = '\0';
+	base = slash ? slash + 1 : dir;
+	/* What a process killed between write and rename left here. */
+	prefix = xasprintf("%s.tmp.", base);
+	fs_remove_stale(slash ? (*dir ? dir : "/") : ".", prefix);
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0) {
@@ -103,18 +140,23 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		rc = -errno;
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
+	cp = xasprintf("before-rename:%s", base);
+	if (!rc)
+		checkpoint(cp);
+	free(cp);
 	if (!rc && rename(tmp, path) < 0)
 		rc = -errno;
 	if (rc) {
 		unlink(tmp);
 		goto out;
 	}
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
+	cp = xasprintf("after-rename:%s", base);
+	checkpoint(cp);
+	free(cp);
+	if (slash)
 		rc = fs_fsync_dir(*dir ? dir : "/");
-	}
 out:
+	free(prefix);
 	free(tmp);
 	free(dir);
 	return rc;

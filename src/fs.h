@@ -3,7 +3,8 @@
  *
  * Atomic writes follow the usual recipe: write "<path>.tmp.<pid>" created
  * with O_EXCL, fsync it, rename it over path, fsync the directory. A crash
- * leaves either the old file or the new one, plus at most a stray .tmp file.
+ * leaves either the old file or the new one, plus at most a stray .tmp file,
+ * which the next write of that path removes.
  *
  *	struct buf b = BUF_INIT;
  *	if (fs_read_file("/etc/x", 1 << 20, &b) == 0) ...
@@ -24,8 +25,18 @@
  * than max bytes (out is then unchanged).
  */
 int fs_read_file(const char *path, size_t max, struct buf *out);
-/* Replace path atomically with len bytes of data. Returns 0 or -errno. */
+/*
+ * Replace path atomically with len bytes of data. Returns 0 or -errno.
+ * Temp files of dead processes beside path ("<name>.tmp.<pid>") are removed
+ * first. Test checkpoints (checkpoint.h): "before-rename:<name>" once the
+ * temp file is written and synced, "after-rename:<name>" once it is in place.
+ */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/*
+ * Remove the entries "<prefix><pid>" of dir whose process no longer exists
+ * (what a process killed halfway through leaves behind).
+ */
+void fs_remove_stale(const char *dir, const char *prefix);
 /* mkdir -p with the given mode for created directories. Returns 0 or -errno. */
 int fs_mkdir_p(const char *path, mode_t mode);
 /* fsync a directory so a rename in it is durable. Returns 0 or -errno. */

@@ -641,6 +641,12 @@ int install_plan(const struct plan *plan, const struct install_opts *o, struct i
 	if (rc == -ECANCELED) {
 		snprintf(err, errlen, "interrupted");
 		goto out;
+	} else if ((rc == -EROFS || rc == -EACCES) && env_matches(&p.s, &r->env)) {
+		/* A root this process may only read (a read-only image): a complete env needs no lock. */
+		rc = 0;
+		r->already = true;
+		reused_tasks(plan, r);
+		goto out;
 	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot lock '%s': %s", lock,
 			 rc == -ETIMEDOUT ? "timed out waiting for 'cuenv gc'" : strerror(-rc));

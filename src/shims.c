@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "checkpoint.h"
 #include "fs.h"
 #include "layout.h"
 #include "paths.h"
@@ -180,9 +181,16 @@ static int sync_names(const char *dir, const char *names, const struct stat *shi
 		name = xstrndup(s, (size_t)(e - s));
 		rc = link_name(dfd, name, shim);
 		free(name);
+		/* Some names linked, others not yet: a crash here must heal next time. */
+		if (s == names)
+			checkpoint("shims-refresh");
 	}
 	/* Names no env provides any more (and not a wrapper) go. */
 	dh = rc ? NULL : fdopendir(dup(dfd));
+	if (dh)
+		fs_remove_stale(dir, ".new.");
+	if (dh && !*names)
+		checkpoint("shims-refresh");
 	while (dh && (d = readdir(dh))) {
 		if (d->d_name[0] != '.' && !listed(names, d->d_name))
 			unlinkat(dfd, d->d_name, 0);

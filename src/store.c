@@ -20,7 +20,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-#define RECEIPT ".cuenv-receipt"
+#define RECEIPT STORE_RECEIPT
 #define ENV_RECEIPT LAYOUT_ENV_RECEIPT
 #define RECEIPT_MAX (64u << 20)
 
@@ -342,7 +342,11 @@ int store_unpack(struct store *s, const struct store_component *c, int fd,
 	}
 	rc = extract_archive(fd, top, dfd, lim, cancel, &res);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s", res.err);
+		/* A system error (ENOSPC, EIO, ...) concerns the disk, not the archive: say which. */
+		if (rc > -CUE_EBASE && rc != -ECANCELED)
+			snprintf(err, errlen, "%s (unpacking in '%s')", res.err, s->tmp_dir);
+		else
+			snprintf(err, errlen, "%s", res.err);
 		goto out;
 	}
 	rc = finish_entry(s, c, staging, dfd, &res);
@@ -358,6 +362,136 @@ out:
 	free(staging);
 	free(top);
 	return rc;
+}
+
+/* ---- reading an entry's receipt back ---- */
+
+/* Split line at tabs into at most max fields; returns how many. */
+static int split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+
+	for (f[n++] = line; n < max && (f[n] = strchr(f[n - 1], '\t')); n++)
+		*f[n]++ = '\0';
+	return n;
+}
+
+static bool parse_u64(const char *s, int base, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, base);
+	return !*end && errno == 0;
+}
+
+static int entry_header(struct store_entry *e, const char *key, const char *v)
+{
+	struct store_component *c = &e->c;
+	char **slot = !strcmp(key, "product")	      ? &c->product
+		      : !strcmp(key, "component")     ? &c->name
+		      : !strcmp(key, "version")	      ? &c->version
+		      : !strcmp(key, "relative_path") ? &c->relative_path
+						      : NULL;
+
+	if (slot) {
+		free(*slot);
+		*slot = xstrdup(v);
+		return 0;
+	}
+	if (!strcmp(key, "sha256"))
+		return verify_unhex(v, c->sha256, 32);
+	if (!strcmp(key, "size"))
+		return parse_u64(v, 10, &c->size) ? 0 : -1;
+	return strcmp(key, "cuenv-store") ? -1 : 0;
+}
+
+/* One line: "f\tmode\tsize\tsha\tpath", "d\tpath", "l\tpath\ttarget" or a header line. */
+static int entry_line(struct store_entry *e, char *line)
+{
+	char *f[6];
+	int n = split_tabs(line, f, 6);
+	struct store_file *x;
+	uint64_t mode;
+
+	if (strcmp(f[0], "f") && strcmp(f[0], "d") && strcmp(f[0], "l"))
+		return n == 2 ? entry_header(e, f[0], f[1]) : -1;
+	if (e->nr == e->alloc) {
+		e->alloc = e->alloc ? 2 * e->alloc : 64;
+		e->files = xrealloc(e->files, e->alloc * sizeof(*e->files));
+	}
+	x = &e->files[e->nr];
+	memset(x, 0, sizeof(*x));
+	x->type = f[0][0];
+	if (x->type == 'd' && n == 2) {
+		x->path = xstrdup(f[1]);
+	} else if (x->type == 'l' && n == 3) {
+		x->path = xstrdup(f[1]);
+		x->target = xstrdup(f[2]);
+	} else if (x->type == 'f' && n == 5 && parse_u64(f[1], 8, &mode) && mode <= 07777 &&
+		   parse_u64(f[2], 10, &x->size) && verify_unhex(f[3], x->sha256, 32) == 0) {
+		x->mode = (mode_t)mode;
+		x->path = xstrdup(f[4]);
+	} else {
+		return -1;
+	}
+	e->nr++;
+	return 0;
+}
+
+int store_read_entry(const struct store *s, const char *name, struct store_entry *e)
+{
+	char *path = xasprintf("%s/%s/" RECEIPT, s->store_dir, name), *line, *next;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	e->c.entry = xstrdup(name);
+	rc = fs_read_file(path, RECEIPT_MAX, &b);
+	if (rc == 0 && strncmp(b.s, "cuenv-store\t1\n", 14))
+		rc = -CUE_EDATA;
+	for (line = b.s; rc == 0 && *line; line = next) {
+		next = strchr(line, '\n');
+		if (!next) {
+			rc = -CUE_EDATA;	/* cut short */
+			break;
+		}
+		*next++ = '\0';
+		if (entry_line(e, line) < 0)
+			rc = -CUE_EDATA;
+	}
+	if (rc == 0 && (!e->c.name || !e->c.relative_path))
+		rc = -CUE_EDATA;
+	buf_release(&b);
+	free(path);
+	return rc;
+}
+
+void store_entry_release(struct store_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nr; i++) {
+		free(e->files[i].path);
+		free(e->files[i].target);
+	}
+	free(e->files);
+	free(e->c.product);
+	free(e->c.name);
+	free(e->c.version);
+	free(e->c.relative_path);
+	free(e->c.entry);
+	memset(e, 0, sizeof(*e));
+}
+
+char *store_env_dest(const char *component, const struct store_file *f)
+{
+	/* Every archive has its own LICENSE at the top: keep them apart. */
+	if (f->type == 'f' && !strchr(f->path, '/'))
+		return xasprintf("share/licenses/%s/%s", component, f->path);
+	return xstrdup(f->path);
 }
 
 /* ---- env assembly ---- */
@@ -497,54 +631,40 @@ static int place(struct assembly *a, const struct store_component *c, int entry_
 	return 0;
 }
 
-/* One line of a store receipt: "f\tmode\tsize\tsha\tpath", "d\tpath", "l\tpath\ttarget". */
-static int place_line(struct assembly *a, const struct store_component *c, int entry_fd,
-		      char *line)
+static int place_file(struct assembly *a, const struct store_component *c, int entry_fd,
+		      const struct store_file *f)
 {
-	char *f[6] = { 0 }, *dest;
-	unsigned char sha[32];
-	int n = 0, rc;
+	char *dest = store_env_dest(c->name, f);
+	int rc;
 
-	for (f[n++] = line; n < 6 && (f[n] = strchr(f[n - 1], '\t')); n++)
-		*f[n]++ = '\0';
-	if (!strcmp(f[0], "d") && n == 2)
-		return place(a, c, entry_fd, 'd', f[1], f[1], 0755, NULL, NULL);
-	if (!strcmp(f[0], "l") && n == 3)
-		return place(a, c, entry_fd, 'l', f[1], f[1], 0777, NULL, f[2]);
-	if (strcmp(f[0], "f") || n != 5 || verify_unhex(f[3], sha, 32) < 0)
-		return 0; /* header lines */
-	/* Every archive has its own LICENSE at the top: keep them apart. */
-	dest = strchr(f[4], '/') ? xstrdup(f[4])
-				 : xasprintf("share/licenses/%s/%s", c->name, f[4]);
-	rc = place(a, c, entry_fd, 'f', f[4], dest, (mode_t)strtoul(f[1], NULL, 8), sha, NULL);
+	if (f->type == 'f')
+		rc = place(a, c, entry_fd, 'f', f->path, dest, f->mode, f->sha256, NULL);
+	else
+		rc = place(a, c, entry_fd, f->type, f->path, dest, f->type == 'd' ? 0755 : 0777,
+			   NULL, f->target);
 	free(dest);
 	return rc;
 }
 
 static int place_component(struct assembly *a, const struct store_component *c)
 {
-	char *dir = xasprintf("%s/%s", a->s->store_dir, c->entry), *path;
-	struct buf r = BUF_INIT;
-	char *line, *next;
-	int fd, rc;
+	char *dir = xasprintf("%s/%s", a->s->store_dir, c->entry);
+	struct store_entry e;
+	size_t i;
+	int fd = -1, rc;
 
-	path = xasprintf("%s/" RECEIPT, dir);
-	rc = fs_read_file(path, RECEIPT_MAX, &r);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = store_read_entry(a->s, c->entry, &e);
+	if (rc == 0)
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rc < 0 || fd < 0) {
 		snprintf(a->err, a->errlen, "store entry '%s' is missing or unreadable", c->entry);
 		rc = -CUE_ENOTINSTALLED;
 	}
-	for (line = r.s; !rc && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		rc = place_line(a, c, fd, line);
-	}
+	for (i = 0; !rc && i < e.nr; i++)
+		rc = place_file(a, c, fd, &e.files[i]);
 	if (fd >= 0)
 		close(fd);
-	buf_release(&r);
-	free(path);
+	store_entry_release(&e);
 	free(dir);
 	return rc;
 }
@@ -738,6 +858,25 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct store_env *)a)->name, ((const struct store_env *)b)->name);
 }
 
+int store_read_env(const struct store *s, const char *name, struct store_env *env)
+{
+	char *p = xasprintf("%s/%s/" ENV_RECEIPT, s->envs_dir, name);
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int rc;
+
+	memset(env, 0, sizeof(*env));
+	rc = fs_read_file(p, RECEIPT_MAX, &b);
+	/* No time inside the receipt: envs from one lock are byte-identical. */
+	if (rc == 0 && (parse_env_receipt(env, b.s) < 0 || strcmp(env->name, name)))
+		rc = -CUE_EDATA;
+	if (rc == 0 && stat(p, &st) == 0)
+		env->installed = (long long)st.st_mtime;
+	buf_release(&b);
+	free(p);
+	return rc;
+}
+
 int store_list_envs(const struct store *s, struct store_env **out, size_t *nr)
 {
 	DIR *dh = opendir(s->envs_dir);
@@ -750,25 +889,16 @@ int store_list_envs(const struct store *s, struct store_env **out, size_t *nr)
 	if (!dh)
 		return errno == ENOENT ? 0 : -errno;
 	while ((d = readdir(dh))) {
-		char *p = xasprintf("%s/%s/" ENV_RECEIPT, s->envs_dir, d->d_name);
-		struct buf b = BUF_INIT;
 		struct store_env env;
 
-		struct stat st;
-
-		if (d->d_name[0] != '.' && fs_read_file(p, RECEIPT_MAX, &b) == 0) {
-			/* No time inside the receipt: envs from one lock are byte-identical. */
-			if (parse_env_receipt(&env, b.s) == 0 && !strcmp(env.name, d->d_name)) {
-				if (stat(p, &st) == 0)
-					env.installed = (long long)st.st_mtime;
-				v = xrealloc(v, (n + 1) * sizeof(*v));
-				v[n++] = env;
-			} else {
-				store_env_release(&env);
-			}
+		if (d->d_name[0] == '.')
+			continue;
+		if (store_read_env(s, d->d_name, &env) == 0) {
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = env;
+		} else {
+			store_env_release(&env);
 		}
-		buf_release(&b);
-		free(p);
 	}
 	closedir(dh);
 	if (n)

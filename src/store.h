@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "extract.h"
 
@@ -47,6 +48,23 @@ struct store_component {
 	unsigned char sha256[32];
 	uint64_t size;
 	char *entry;		/* store entry name */
+};
+
+/* One line of a store entry's receipt: what extraction wrote. */
+struct store_file {
+	char type;		/* 'f' regular file, 'd' directory, 'l' symlink */
+	mode_t mode;		/* files: as written (0444 or 0555) */
+	uint64_t size;		/* files */
+	unsigned char sha256[32];	/* files */
+	char *path;		/* relative to the entry (the top directory stripped) */
+	char *target;		/* symlinks */
+};
+
+/* A store entry as its receipt describes it. */
+struct store_entry {
+	struct store_component c;	/* the archive; c.entry is the entry's name */
+	struct store_file *files;	/* in archive order */
+	size_t nr, alloc;
 };
 
 struct store_env {
@@ -69,6 +87,9 @@ void store_release(struct store *s);
  * e.g. "cuda_cudart-linux-x86_64-12.4.127-0123456789ab". Newly allocated.
  */
 char *store_entry_name(const char *relative_path, const unsigned char sha256[32]);
+/* The receipt inside every store entry: its archive and every file with its sha256. */
+#define STORE_RECEIPT ".cuenv-receipt"
+
 /* Whether store/<entry> exists (it is complete: it appeared by rename). */
 bool store_has_entry(const struct store *s, const char *entry);
 
@@ -106,6 +127,28 @@ int store_unpack(struct store *s, const struct store_component *c, int fd,
 int store_assemble_env(struct store *s, const struct store_env *env,
 		       void (*warn)(void *ctx, const char *msg), void *ctx, char *err,
 		       size_t errlen);
+
+/*
+ * Read store/<name>/.cuenv-receipt into e. Returns 0, -ENOENT (no such entry
+ * or no receipt), -CUE_EDATA (a malformed receipt) or another -errno.
+ * Release e with store_entry_release() in every case.
+ */
+int store_read_entry(const struct store *s, const char *name, struct store_entry *e);
+void store_entry_release(struct store_entry *e);
+
+/*
+ * Where file f of component (its name, "cuda_cudart") lies in an env,
+ * relative to the env: its own path, except top-level files (each archive's
+ * LICENSE), which go to share/licenses/<component>/. Newly allocated.
+ */
+char *store_env_dest(const char *component, const struct store_file *f);
+
+/*
+ * Read envs/<name>/.cuenv/receipt into env (installed: the receipt's mtime).
+ * Returns 0, -ENOENT, -CUE_EDATA (malformed, or naming another env) or
+ * another -errno. Release env with store_env_release() in every case.
+ */
+int store_read_env(const struct store *s, const char *name, struct store_env *env);
 
 /* The path of envs/<name>: newly allocated. */
 char *store_env_path(const struct store *s, const char *name);
