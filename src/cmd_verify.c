@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
+#include "integrity.h"
 #include "buf.h"
 #include "cli.h"
 #include "fs.h"
@@ -68,24 +68,24 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void print_problem(const struct audit_problem *p)
+static void print_problem(const struct integrity_problem *p)
 {
-	const char *kind = audit_kind_name(p->kind);
+	const char *kind = integrity_kind_name(p->kind);
 
 	switch (p->kind) {
-	case AUDIT_CHANGED:
+	case INTEGRITY_CHANGED:
 		printf("%s %s: sha256 expected %.12s, got %.12s\n", kind, p->path, p->expected,
 		       p->got);
 		break;
-	case AUDIT_MODE:
-	case AUDIT_TYPE:
+	case INTEGRITY_MODE:
+	case INTEGRITY_TYPE:
 		printf("%s %s: expected %s, got %s\n", kind, p->path, p->expected, p->got);
 		break;
-	case AUDIT_TARGET:
+	case INTEGRITY_TARGET:
 		printf("%s %s: expected '%s', got '%s'\n", kind, p->path, p->expected, p->got);
 		break;
-	case AUDIT_RECEIPT:
-	case AUDIT_UNREADABLE:
+	case INTEGRITY_RECEIPT:
+	case INTEGRITY_UNREADABLE:
 		if (p->expected)
 			printf("%s %s: describes '%s', not '%s'\n", kind, p->path, p->got,
 			       p->expected);
@@ -105,7 +105,7 @@ static void json_opt_str(struct buf *b, const char *s)
 		buf_adds(b, "null");
 }
 
-static void print_json(const struct audit_result *r, double secs)
+static void print_json(const struct integrity_result *r, double secs)
 {
 	struct buf b = BUF_INIT;
 	size_t i;
@@ -115,9 +115,9 @@ static void print_json(const struct audit_result *r, double secs)
 		 r->nr ? "false" : "true", r->entries, r->envs, r->files,
 		 (unsigned long long)r->bytes, secs);
 	for (i = 0; i < r->nr; i++) {
-		const struct audit_problem *p = &r->problems[i];
+		const struct integrity_problem *p = &r->problems[i];
 
-		buf_addf(&b, "%s{\"kind\":\"%s\",\"path\":", i ? "," : "", audit_kind_name(p->kind));
+		buf_addf(&b, "%s{\"kind\":\"%s\",\"path\":", i ? "," : "", integrity_kind_name(p->kind));
 		buf_add_json_str(&b, p->path);
 		buf_addf(&b, ",\"in\":\"%s\",\"owner\":", p->in_env ? "env" : "store");
 		buf_add_json_str(&b, p->owner);
@@ -132,7 +132,7 @@ static void print_json(const struct audit_result *r, double secs)
 	buf_release(&b);
 }
 
-static void summary(const struct audit_result *r, double secs)
+static void summary(const struct integrity_result *r, double secs)
 {
 	char size[32];
 
@@ -201,8 +201,8 @@ static int lock_store(const struct store *s, int *fd)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct audit_opts ao = { 0 };
-	struct audit_result r = { 0 };
+	struct integrity_opts ao = { 0 };
+	struct integrity_result r = { 0 };
 	struct opts o = { 0 };
 	char *root = NULL, *cache = NULL, **names = NULL, err[512] = "";
 	size_t nr = 0;
@@ -224,7 +224,7 @@ int cmd_verify(int argc, char **argv)
 	ao.envs = names;
 	ao.nr_envs = nr;
 	ao.threads = o.jobs;
-	if (audit_run(&s, &ao, &r, err, sizeof(err)) < 0) {
+	if (integrity_run(&s, &ao, &r, err, sizeof(err)) < 0) {
 		out_error("%s", err);
 		rc = 1;
 		goto out;
@@ -241,7 +241,7 @@ int cmd_verify(int argc, char **argv)
 	rc = r.nr ? 5 : 0;
 out:
 	fs_unlock(fd);
-	audit_result_release(&r);
+	integrity_result_release(&r);
 	while (nr)
 		free(names[--nr]);
 	free(names);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Compare installed store entries and envs with their receipts, re-hashing every file. */
-#include "audit.h"
+#include "integrity.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -157,7 +157,7 @@ struct cached_entry {
 
 struct audit {
 	const struct store *s;
-	struct audit_result *r;
+	struct integrity_result *r;
 	struct job *jobs;
 	size_t nr_jobs, alloc_jobs;
 	struct inode_slot *inodes;
@@ -168,11 +168,11 @@ struct audit {
 	size_t nr_entries;
 };
 
-static void problem(struct audit *au, enum audit_kind kind, const char *path, const char *owner,
+static void problem(struct audit *au, enum integrity_kind kind, const char *path, const char *owner,
 		    bool in_env, const char *expected, const char *got)
 {
-	struct audit_result *r = au->r;
-	struct audit_problem *p;
+	struct integrity_result *r = au->r;
+	struct integrity_problem *p;
 
 	if (r->nr == r->alloc) {
 		r->alloc = r->alloc ? 2 * r->alloc : 16;
@@ -289,7 +289,7 @@ static void mode_problem(struct audit *au, const char *path, const char *owner, 
 
 	snprintf(e, sizeof(e), "%04o", want);
 	snprintf(g, sizeof(g), "%04o", got);
-	problem(au, AUDIT_MODE, path, owner, in_env, e, g);
+	problem(au, INTEGRITY_MODE, path, owner, in_env, e, g);
 }
 
 static void check_link(struct audit *au, const char *path, const struct stat *st,
@@ -300,9 +300,9 @@ static void check_link(struct audit *au, const char *path, const struct stat *st
 	ssize_t n = readlink(path, got, cap);
 
 	if (n < 0)
-		problem(au, AUDIT_UNREADABLE, path, owner, in_env, NULL, strerror(errno));
+		problem(au, INTEGRITY_UNREADABLE, path, owner, in_env, NULL, strerror(errno));
 	else if ((size_t)n >= cap || ((got[n] = '\0'), strcmp(got, w->target)))
-		problem(au, AUDIT_TARGET, path, owner, in_env, w->target, (size_t)n >= cap ? "?" : got);
+		problem(au, INTEGRITY_TARGET, path, owner, in_env, w->target, (size_t)n >= cap ? "?" : got);
 	free(got);
 }
 
@@ -314,13 +314,13 @@ static void check_path(struct audit *au, const char *path, const struct want *w,
 
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			problem(au, AUDIT_MISSING, path, owner, in_env, NULL, NULL);
+			problem(au, INTEGRITY_MISSING, path, owner, in_env, NULL, NULL);
 		else
-			problem(au, AUDIT_UNREADABLE, path, owner, in_env, NULL, strerror(errno));
+			problem(au, INTEGRITY_UNREADABLE, path, owner, in_env, NULL, strerror(errno));
 		return;
 	}
 	if (!type_ok(w->type, st.st_mode)) {
-		problem(au, AUDIT_TYPE, path, owner, in_env, w->type == 'f' || w->type == 'R' ? "file"
+		problem(au, INTEGRITY_TYPE, path, owner, in_env, w->type == 'f' || w->type == 'R' ? "file"
 							     : w->type == 'l' ? "symlink" : "directory",
 			type_name(st.st_mode));
 		return;
@@ -390,7 +390,7 @@ static void walk_extra(struct audit *au, int fd, const char *root, struct buf *r
 		if (!w) {
 			char *p = xasprintf("%s/%s", root, rel->s);
 
-			problem(au, AUDIT_EXTRA, p, owner, in_env, NULL, NULL);
+			problem(au, INTEGRITY_EXTRA, p, owner, in_env, NULL, NULL);
 			free(p);
 		} else if ((w->type == 'd' || w->type == 'D') && depth < MAX_DEPTH &&
 			   fstatat(dirfd(dh), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -426,11 +426,11 @@ static void receipt_problem(struct audit *au, const char *path, int rc, const ch
 			    bool in_env)
 {
 	if (rc == -ENOENT)
-		problem(au, AUDIT_MISSING, path, owner, in_env, NULL, NULL);
+		problem(au, INTEGRITY_MISSING, path, owner, in_env, NULL, NULL);
 	else if (rc == -CUE_EDATA)
-		problem(au, AUDIT_RECEIPT, path, owner, in_env, NULL, "malformed receipt");
+		problem(au, INTEGRITY_RECEIPT, path, owner, in_env, NULL, "malformed receipt");
 	else
-		problem(au, AUDIT_UNREADABLE, path, owner, in_env, NULL, strerror(-rc));
+		problem(au, INTEGRITY_UNREADABLE, path, owner, in_env, NULL, strerror(-rc));
 }
 
 static bool is_dir(const char *path)
@@ -460,7 +460,7 @@ static void check_entry(struct audit *au, const char *name)
 	/* The name carries the archive's digest: the receipt must describe that archive. */
 	should = store_entry_name(ce->e.c.relative_path, ce->e.c.sha256);
 	if (strcmp(should, name))
-		problem(au, AUDIT_RECEIPT, rpath, name, false, name, should);
+		problem(au, INTEGRITY_RECEIPT, rpath, name, false, name, should);
 	free(should);
 	for (i = 0; i < ce->e.nr; i++) {
 		const struct store_file *f = &ce->e.files[i];
@@ -514,7 +514,7 @@ static bool env_map(struct audit *au, const struct store_env *env, struct pathma
 
 			/* An entry checked on its own has reported this already. */
 			if (!ce->checked && !is_dir(dir))
-				problem(au, AUDIT_MISSING, dir, env->name, true, NULL, NULL);
+				problem(au, INTEGRITY_MISSING, dir, env->name, true, NULL, NULL);
 			free(dir);
 			complete = false;
 			continue;
@@ -673,13 +673,13 @@ static void compare_hashes(struct audit *au)
 		const struct job *j = &au->jobs[fc->job];
 
 		if (j->rc == -ESTALE)
-			problem(au, AUDIT_UNREADABLE, fc->path, fc->owner, fc->in_env, NULL,
+			problem(au, INTEGRITY_UNREADABLE, fc->path, fc->owner, fc->in_env, NULL,
 				"replaced while being verified");
 		else if (j->rc < 0)
-			problem(au, AUDIT_UNREADABLE, fc->path, fc->owner, fc->in_env, NULL,
+			problem(au, INTEGRITY_UNREADABLE, fc->path, fc->owner, fc->in_env, NULL,
 				strerror(-j->rc));
 		else if (memcmp(j->got, fc->want, 32))
-			problem(au, AUDIT_CHANGED, fc->path, fc->owner, fc->in_env,
+			problem(au, INTEGRITY_CHANGED, fc->path, fc->owner, fc->in_env,
 				verify_hex(fc->want, 32, want), verify_hex(j->got, 32, got));
 	}
 }
@@ -688,7 +688,7 @@ static void compare_hashes(struct audit *au)
 
 static int by_path(const void *a, const void *b)
 {
-	const struct audit_problem *x = a, *y = b;
+	const struct integrity_problem *x = a, *y = b;
 	int c = strcmp(x->path, y->path);
 
 	return c ? c : (int)x->kind - (int)y->kind;
@@ -747,7 +747,7 @@ static void entries_of(struct audit *au, char *const *envs, size_t nr, char ***o
 	}
 }
 
-static void audit_free(struct audit *au)
+static void integrity_free(struct audit *au)
 {
 	size_t i;
 
@@ -765,7 +765,7 @@ static void audit_free(struct audit *au)
 	free(au->entries);
 }
 
-int audit_run(const struct store *s, const struct audit_opts *o, struct audit_result *r,
+int integrity_run(const struct store *s, const struct integrity_opts *o, struct integrity_result *r,
 	      char *err, size_t errlen)
 {
 	struct audit au = { s, r, NULL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0 };
@@ -796,11 +796,11 @@ int audit_run(const struct store *s, const struct audit_opts *o, struct audit_re
 out:
 	free_names(entries, nr_entries);
 	free_names(envs, nr_envs);
-	audit_free(&au);
+	integrity_free(&au);
 	return rc;
 }
 
-void audit_result_release(struct audit_result *r)
+void integrity_result_release(struct integrity_result *r)
 {
 	size_t i;
 
@@ -814,7 +814,7 @@ void audit_result_release(struct audit_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-const char *audit_kind_name(enum audit_kind k)
+const char *integrity_kind_name(enum integrity_kind k)
 {
 	static const char *const names[] = { "changed", "missing", "extra", "mode",
 					     "type", "target", "receipt", "unreadable" };
