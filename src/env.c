@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "layout.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -108,10 +110,16 @@ void env_activate(struct env_ops *ops, const char *root, const char *prefix, con
 		  env_get_fn *get, void *ctx)
 {
 	char *envs = xasprintf("%s/envs/", root), *bin = xasprintf("%s/bin", prefix);
-	char *lib = xasprintf("%s/lib", prefix);
+	char *compat = xasprintf("%s/" LAYOUT_ENV_COMPAT, prefix), *lib;
 	bool cudnn = strstr(name, "+cudnn-") != NULL;
+	struct stat st;
 	size_t i;
 
+	/* cuda_compat's libcuda must come before the system's, so first of all. */
+	if (stat(compat, &st) == 0 && S_ISDIR(st.st_mode))
+		lib = xasprintf("%s:%s/lib", compat, prefix);
+	else
+		lib = xasprintf("%s/lib", prefix);
 	prepend(ops, "PATH", bin, envs, get, ctx);
 	prepend(ops, "LD_LIBRARY_PATH", lib, envs, get, ctx);
 	for (i = 0; env_cuda_vars[i]; i++)
@@ -122,6 +130,7 @@ void env_activate(struct env_ops *ops, const char *root, const char *prefix, con
 	free(envs);
 	free(bin);
 	free(lib);
+	free(compat);
 }
 
 static void remove_entries(struct env_ops *ops, const char *var, const char *envs,
