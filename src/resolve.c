@@ -483,7 +483,7 @@ static void add_matching(struct ctx *x, struct plan *p, enum manifest_product pr
 	for (i = 0; i < m->nr_components; i++) {
 		const struct manifest_component *comp = &m->components[i];
 		const struct manifest_archive *a;
-		struct plan_component *pc;
+		char *url;
 
 		if (only ? strcmp(comp->key, only) != 0
 			 : !resolve_profile_wants(p->profile, product, comp->key))
@@ -491,17 +491,29 @@ static void add_matching(struct ctx *x, struct plan *p, enum manifest_product pr
 		a = pick_archive(comp, x->platform, variant);
 		if (!a)
 			continue;
-		p->components = xrealloc(p->components, (p->nr_components + 1) * sizeof(*pc));
-		pc = &p->components[p->nr_components++];
-		pc->product = product;
-		pc->name = xstrdup(comp->key);
-		pc->version = xstrdup(comp->version);
-		pc->relative_path = xstrdup(a->relative_path);
-		pc->url = catalogue_url(x->c, product, a->relative_path);
-		memcpy(pc->sha256, a->sha256, sizeof(pc->sha256));
-		pc->size = a->size;
-		p->download_size += a->size;
+		url = catalogue_url(x->c, product, a->relative_path);
+		plan_add_component(p, product, comp->key, comp->version, a->relative_path, url,
+				   a->sha256, a->size);
+		free(url);
 	}
+}
+
+void plan_add_component(struct plan *p, enum manifest_product product, const char *name,
+			const char *version, const char *relative_path, const char *url,
+			const unsigned char sha256[32], uint64_t size)
+{
+	struct plan_component *pc;
+
+	p->components = xrealloc(p->components, (p->nr_components + 1) * sizeof(*pc));
+	pc = &p->components[p->nr_components++];
+	pc->product = product;
+	pc->name = xstrdup(name);
+	pc->version = xstrdup(version);
+	pc->relative_path = xstrdup(relative_path);
+	pc->url = xstrdup(url);
+	memcpy(pc->sha256, sha256, sizeof(pc->sha256));
+	pc->size = size;
+	p->download_size += size;
 }
 
 static void add_components(struct ctx *x, struct plan *p, enum manifest_product product,

@@ -128,6 +128,11 @@ bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char 
 int resolve_add_component(struct catalogue *c, struct plan *p, const char *key, char *err,
 			  size_t errlen);
 
+/* Append one archive to a plan (its download size too). Copies every string. */
+void plan_add_component(struct plan *p, enum manifest_product product, const char *name,
+			const char *version, const char *relative_path, const char *url,
+			const unsigned char sha256[32], uint64_t size);
+
 /* ---- explaining a resolution (cuenv why) ---- */
 
 enum trace_verdict {
