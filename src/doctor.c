@@ -210,19 +210,14 @@ static void forward_compat(struct check *c, const struct doctor *d, const struct
 	char newest[32];
 
 	env_cuda(d, &major, &minor);
-	if (d->drv.version[0] && newest_runnable(&in->cat->support, d->drv.version, newest,
-						 sizeof(newest)))
-		todo(c, "or use a CUDA this driver runs: the newest is %s ('cuenv use %s')", newest,
-		     newest);
 	if (!dc && !jetson) {
 		found(c, "forward compatibility (NVIDIA's cuda_compat) is only for data-centre GPUs "
-			 "and Jetson%s", d->drv.nr_gpus ? "; this GPU is not one" : "");
+			 "and Jetson%s", d->drv.nr_gpus ? "; this GPU is not one"
+						       : "; no GPU was seen to tell");
 		todo(c, "upgrade the driver to %s or newer", row->driver_min);
-		return;
-	}
-	if (d->has_compat)
-		return;	/* the compat check below says how that went */
-	if (compat_offered(d, in)) {
+	} else if (d->has_compat) {
+		/* the compat check below says how that went */
+	} else if (compat_offered(d, in)) {
 		found(c, "forward compatibility could run it: CUDA %s's manifest has cuda_compat for %s",
 		      d->env.cuda, in->platform);
 		todo(c, "run 'cuenv install --with cuda_compat %s' (kept inside the env: its compat/ "
@@ -237,6 +232,10 @@ static void forward_compat(struct check *c, const struct doctor *d, const struct
 			"package; put its /usr/local/cuda-%u.%u/compat first on LD_LIBRARY_PATH)",
 		     row->driver_min, major, minor, major, minor);
 	}
+	if (d->drv.version[0] && newest_runnable(&in->cat->support, d->drv.version, newest,
+						 sizeof(newest)))
+		todo(c, "or use a CUDA this driver runs: the newest is %s ('cuenv use %s')", newest,
+		     newest);
 }
 
 static void judge_version(struct check *c, const struct doctor *d, const struct doctor_input *in,
@@ -483,9 +482,14 @@ static void check_compiler(struct doctor *d, const struct doctor_input *in)
 		return;
 	}
 	hc = xasprintf("%s/include/crt/host_config.h", in->env_prefix);
-	if (fs_read_file(hc, 1 << 20, &h) < 0 || hostcc_parse_config(h.s, h.len, &lim) < 0) {
-		found(&c, "the env has no nvcc host-compiler limits (%s): profile %s, no check needed",
-		      hc, d->env.profile);
+	if (fs_read_file(hc, 1 << 20, &h) < 0) {
+		found(&c, "the env has no nvcc headers (include/crt/host_config.h; profile %s): "
+			  "nothing to check", d->env.profile);
+		goto out;
+	}
+	if (hostcc_parse_config(h.s, h.len, &lim) < 0) {
+		worse(&c, DOCTOR_WARNING);
+		found(&c, "%s names no gcc or clang limit: the host compiler cannot be checked", hc);
 		goto out;
 	}
 	found(&c, "CUDA %s's nvcc accepts gcc up to %d and clang up to %d (%s)", d->env.cuda,

@@ -45,7 +45,7 @@ struct driver_lib {
 	char path[PATH_MAX];	/* the file that was mapped */
 	char error[200];	/* dlopen's message, when not loaded */
 	int init_rc;		/* cuInit(0): 0, or a CUresult */
-	char init_name[40];	/* "CUDA_ERROR_NO_DEVICE" */
+	char init_name[64];	/* "CUDA_ERROR_NO_DEVICE" */
 	int cuda_version;	/* cuDriverGetVersion: 12040; 0 when unknown */
 	int nr_gpus;
 	struct driver_gpu gpus[DRIVER_MAX_GPUS];
