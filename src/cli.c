@@ -436,6 +436,9 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 	for (i = 0; i < *nr; i++)
 		by_name |= !strcmp((*envs)[i].name, text);
 	if (!by_name && resolve_spec_parse(text, &spec, err, sizeof(err)) < 0) {
+		store_envs_free(*envs, *nr);
+		*envs = NULL;
+		*nr = 0;
 		out_error("%s", err);
 		out_hint("see 'cuenv %s --help'", cmd);
 		return 2;

@@ -262,29 +262,6 @@ static void scan_wheel_cudnn(struct pyenv *p)
 	}
 }
 
-static void scan_sites(struct pyenv *out);
-
-int pyenv_scan(const char *prefix, const char *kind, struct pyenv *out)
-{
-	char *s;
-
-	memset(out, 0, sizeof(*out));
-	out->prefix = xstrdup(prefix);
-	out->kind = kind;
-	s = xasprintf("%s/lib", prefix);
-	add_sites_in(out, s, "site-packages");
-	add_sites_in(out, s, "dist-packages");
-	free(s);
-	s = xasprintf("%s/lib/python3/dist-packages", prefix);
-	add_site(out, s);
-	free(s);
-	s = xasprintf("%s/local/lib", prefix);
-	add_sites_in(out, s, "dist-packages");
-	free(s);
-	scan_sites(out);
-	return out->nr_sites ? 0 : -ENOENT;
-}
-
 /* What the python3 on PATH says its prefix and site directories are (no import but site). */
 static int ask_python(const char *py, struct pyenv *out)
 {
@@ -328,6 +305,60 @@ static void scan_sites(struct pyenv *out)
 	scan_wheel_cudnn(out);
 }
 
+/* The site directories below a prefix: lib/python3.X/{site,dist}-packages and Debian's. */
+static void prefix_sites(struct pyenv *out, const char *prefix)
+{
+	char *s = xasprintf("%s/lib", prefix);
+
+	add_sites_in(out, s, "site-packages");
+	add_sites_in(out, s, "dist-packages");
+	free(s);
+	s = xasprintf("%s/lib/python3/dist-packages", prefix);
+	add_site(out, s);
+	free(s);
+	s = xasprintf("%s/local/lib", prefix);
+	add_sites_in(out, s, "dist-packages");
+	free(s);
+}
+
+/* The prefix of an interpreter binary (two levels above its real path), if it has sites. */
+static int guess_prefix(const char *py, struct pyenv *out)
+{
+	char *real = fs_realpath(py), *slash, *s;
+	const char *home = getenv("HOME");
+
+	if (!real || !(slash = strrchr(real, '/')) || strncmp(slash + 1, "python3", 7)) {
+		free(real);
+		return -ENOENT;
+	}
+	*slash = '\0';
+	if ((slash = strrchr(real, '/')))
+		*slash = '\0';
+	out->prefix = xstrdup(*real ? real : "/");
+	out->kind = "python3 on PATH";
+	prefix_sites(out, out->prefix);
+	free(real);
+	if (!out->nr_sites)
+		return -ENOENT;
+	if (home && *home == '/') {
+		s = xasprintf("%s/.local/lib", home);
+		add_sites_in(out, s, "site-packages");
+		free(s);
+	}
+	scan_sites(out);
+	return 0;
+}
+
+int pyenv_scan(const char *prefix, const char *kind, struct pyenv *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->prefix = xstrdup(prefix);
+	out->kind = kind;
+	prefix_sites(out, prefix);
+	scan_sites(out);
+	return out->nr_sites ? 0 : -ENOENT;
+}
+
 int pyenv_find(struct pyenv *out)
 {
 	const char *v = getenv("VIRTUAL_ENV"), *c = getenv("CONDA_PREFIX"), *path = getenv("PATH");
@@ -341,6 +372,13 @@ int pyenv_find(struct pyenv *out)
 	py = proc_which("python3", path ? path : "");
 	if (!py)
 		return -ENOENT;
+	/* /usr/bin/python3 -> /usr/bin/python3.11: the prefix is /usr, no process needed. */
+	if (guess_prefix(py, out) == 0) {
+		free(py);
+		return 0;
+	}
+	pyenv_release(out);
+	memset(out, 0, sizeof(*out));
 	out->kind = "python3 on PATH";
 	/* Ask it: a pyenv or asdf shim on PATH says nothing about the real prefix. */
 	if (ask_python(py, out) < 0) {
