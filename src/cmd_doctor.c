@@ -177,16 +177,54 @@ static void print_json(const struct doctor *d, const struct doctor_input *in)
 	buf_release(&b);
 }
 
+/* The env to check: SPEC's, else the pin's; no pin is fine (the machine alone). */
+static int find_target(const struct opts *o, struct cli_target *t, bool *have, bool *broken)
+{
+	struct pinned pd;
+	int p, rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	*have = *broken = false;
+	if (o->spec) {
+		rc = cli_target(t, o->spec, o->profile, "doctor");
+		*have = !rc;
+		return rc;
+	}
+	p = cli_pinned_quiet(&pd);
+	cli_pinned_release(&pd);
+	*broken = p == 1;
+	if (p == 0) {
+		rc = cli_target(t, NULL, o->profile, "doctor");
+		*have = !rc;
+	}
+	return rc;
+}
+
+static void fill_input(struct doctor_input *in, const struct cli_target *t, bool have)
+{
+	if (!have)
+		return;
+	in->spec = t->spec;
+	in->from = t->from;
+	in->env_name = t->name;
+	in->env_prefix = t->prefix;
+	in->pin = t->from_pin ? &t->pd.pin : NULL;
+	in->lock_path = t->pd.lock_path;
+	in->have_lock = t->pd.have_lock;
+	in->lock_matches = t->pd.lock_matches;
+	in->lock = &t->pd.lock;
+	in->lock_problem = t->pd.lock_problem;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct doctor_input in;
 	struct opts o = { 0 };
-	struct pinned pd;
 	struct cli_target t;
 	struct cli_ctx x;
 	struct doctor d;
 	char *root = NULL;
-	bool have_target = false;
+	bool have, broken;
 	int rc, error = 0;
 	size_t i;
 
@@ -195,52 +233,25 @@ int cmd_doctor(int argc, char **argv)
 	if ((rc = cli_ctx_open(&x, NULL, o.profile, CATALOGUE_OFFLINE)) != 0)
 		return rc;
 	memset(&in, 0, sizeof(in));
-	memset(&t, 0, sizeof(t));
-	if (o.spec) {
-		rc = cli_target(&t, o.spec, o.profile, "doctor");
-		have_target = !rc;
-	} else {
-		/* Without a pin the machine is still worth checking. */
-		int p = cli_pinned_quiet(&pd);
-
-		cli_pinned_release(&pd);
-		in.pin_broken = p == 1;
-		if (p == 0) {
-			rc = cli_target(&t, NULL, o.profile, "doctor");
-			have_target = !rc;
-		}
+	if ((rc = find_target(&o, &t, &have, &broken)) == 0) {
+		root = paths_root();
+		in.root = root;
+		in.cache = x.cache;
+		in.platform = x.platform;
+		in.cat = &x.cat;
+		in.pin_broken = broken;
+		fill_input(&in, &t, have);
+		doctor_run(&d, &in);
+		if (o.json)
+			print_json(&d, &in);
+		else
+			print_text(&d, &in);
+		for (i = 0; i < d.nr; i++)
+			error |= d.checks[i].status == DOCTOR_ERROR;
+		doctor_release(&d);
+		rc = error ? 1 : 0;
 	}
-	if (rc)
-		goto out;
-	root = paths_root();
-	in.root = root;
-	in.cache = x.cache;
-	in.platform = x.platform;
-	in.cat = &x.cat;
-	if (have_target) {
-		in.spec = t.spec;
-		in.from = t.from;
-		in.env_name = t.name;
-		in.env_prefix = t.prefix;
-		in.pin = t.from_pin ? &t.pd.pin : NULL;
-		in.lock_path = t.pd.lock_path;
-		in.have_lock = t.pd.have_lock;
-		in.lock_matches = t.pd.lock_matches;
-		in.lock = &t.pd.lock;
-		in.lock_problem = t.pd.lock_problem;
-	}
-	doctor_run(&d, &in);
-	if (o.json)
-		print_json(&d, &in);
-	else
-		print_text(&d, &in);
-	for (i = 0; i < d.nr; i++)
-		error |= d.checks[i].status == DOCTOR_ERROR;
-	doctor_release(&d);
-	rc = error ? 1 : 0;
-out:
-	if (have_target || o.spec)
-		cli_target_release(&t);
+	cli_target_release(&t);
 	free(root);
 	cli_ctx_release(&x);
 	return rc;

@@ -808,11 +808,41 @@ static const char *listed_word(enum support_answer a)
 	return a == SUPPORT_YES ? "lists" : a == SUPPORT_NO ? "does not list" : "has no known list for";
 }
 
+/* "; its cuda13 build is for CUDA 13" for the other builds of a release on the platform. */
+static const char *other_variants(struct ctx *x, struct catalogue_entry *e, const char *variant,
+				  char *text, size_t size)
+{
+	const struct manifest_component *comp;
+	const struct manifest *m;
+	char err[256];
+	size_t i, n = 0;
+
+	text[0] = '\0';
+	if (catalogue_manifest(x->c, e, &m, err, sizeof(err)) < 0 ||
+	    !(comp = manifest_component(m, "cudnn")))
+		return text;
+	for (i = 0; i < comp->nr_archives; i++) {
+		const struct manifest_archive *a = &comp->archives[i];
+		size_t len = strlen(text);
+
+		if (strcmp(a->platform, x->platform) || !a->variant || !strcmp(a->variant, variant))
+			continue;
+		snprintf(text + len, size - len, "%s%s", n++ ? ", " : "; not its ", a->variant);
+	}
+	if (n) {
+		size_t len = strlen(text);
+
+		snprintf(text + len, size - len, " build%s (the CUDA major decides)", n > 1 ? "s" : "");
+	}
+	return text;
+}
+
 /* Why each cuDNN release in the spec's range was or was not taken. */
 static void explain_cudnn(struct ctx *x, struct resolve_trace *t)
 {
 	struct version cuda, chosen;
 	const char *variant = t->plan.cudnn_variant;
+	char others[128];
 	size_t i;
 
 	version_parse(t->plan.cuda.label, &cuda);
@@ -834,9 +864,10 @@ static void explain_cudnn(struct ctx *x, struct resolve_trace *t)
 		a = support_cudnn_lists(&x->c->support, &e->version, cuda.part[0], cuda.part[1], NULL);
 		if (cmp == 0)
 			trace_add(&t->cudnn, &t->nr_cudnn, e->label, TRACE_CHOSEN,
-				  "has a %s build for %s and %s CUDA %u.%u%s", variant, x->platform,
+				  "has a %s build for %s and %s CUDA %u.%u%s%s", variant, x->platform,
 				  listed_word(a), (unsigned)cuda.part[0], (unsigned)cuda.part[1],
-				  a == SUPPORT_NO ? " (no matching release lists it: newest taken)" : "");
+				  a == SUPPORT_NO ? " (no matching release lists it: newest taken)" : "",
+				  other_variants(x, e, variant, others, sizeof(others)));
 		else if (!cudnn_built_for(x, e, variant))
 			trace_add(&t->cudnn, &t->nr_cudnn, e->label, TRACE_NEWER_SKIPPED,
 				  "no %s build for %s", variant, x->platform);

@@ -22,7 +22,7 @@ setup() { act_setup; }
     assert_line --partial "           CUDA 12.4.1, cuDNN 9.14.0.64 (cuda12 build), linux-x86_64, devel: 7 archives"
     assert_line "How '$SPEC_D' resolves now (file://$ACT_MIRROR; linux-x86_64, profile devel):"
     assert_line "    12.4.1   chosen          the newest label that matches and has a cuDNN build"
-    assert_line "    9.14.0   chosen          has a cuda12 build for linux-x86_64 and has no known list for CUDA 12.4"
+    assert_line "    9.14.0   chosen          has a cuda12 build for linux-x86_64 and has no known list for CUDA 12.4; not its cuda13 build (the CUDA major decides)"
     assert_line "  result: $ENV124DNN"
     assert_line "  driver:  550.54.15 or newer for CUDA 12.4.1 (NVIDIA's release-notes table); minor-version compatibility from 525.60.13"
     assert_line "  GPUs:    CUDA 12.4.1 builds for compute capability 5.0-9.0 [llvm]"
