@@ -238,3 +238,21 @@ char *audit_find_module(void)
 	free(p);
 	return NULL;
 }
+
+char *audit_tunables(const char *current)
+{
+	static const char key[] = "glibc.rtld.optional_static_tls=";
+	const char *at = current ? strstr(current, key) : NULL;
+	unsigned long v = AUDIT_STATIC_TLS_DEFAULT;
+	char *end;
+
+	if (!current || !*current)
+		return xasprintf("%s%d", key, AUDIT_STATIC_TLS_DEFAULT + AUDIT_STATIC_TLS_EXTRA);
+	if (!at)
+		return xasprintf("%s:%s%d", current, key,
+				 AUDIT_STATIC_TLS_DEFAULT + AUDIT_STATIC_TLS_EXTRA);
+	v = strtoul(at + strlen(key), &end, 0);
+	/* Tunables are "a=b:c=d": replace this one's value, keep the rest as it was. */
+	return xasprintf("%.*s%s%lu%s", (int)(at - current), current, key,
+			 v + AUDIT_STATIC_TLS_EXTRA, end);
+}

@@ -69,6 +69,21 @@ void audit_report_release(struct audit_report *r);
 const char *audit_where_name(enum audit_where w);
 
 /*
+ * GLIBC_TUNABLES for an audited program: current (NULL or "" when unset) with
+ * glibc.rtld.optional_static_tls raised by AUDIT_STATIC_TLS_EXTRA over its
+ * value (glibc's default 512 when absent). LD_AUDIT loads a second libc in
+ * its own namespace, which takes a little of the static TLS the loader keeps
+ * for dlopen()ed libraries with initial-exec TLS; without this, a library
+ * that loads without the audit can fail under it with "cannot allocate memory
+ * in static TLS block" (glibc bug 31991). 64 is the tunable's granularity on
+ * glibc 2.36: the audit takes 16 bytes, so the program gets 48 bytes more
+ * room than without the audit, rather than 16 less. Newly allocated.
+ */
+#define AUDIT_STATIC_TLS_DEFAULT 512
+#define AUDIT_STATIC_TLS_EXTRA 64
+char *audit_tunables(const char *current);
+
+/*
  * The audit module beside the running cuenv: <bindir>/cuenv-audit.so (the
  * build's bin/) or <bindir>/../libexec/cuenv/cuenv-audit.so (make install).
  * Newly allocated, or NULL.

@@ -120,7 +120,9 @@ const struct cmd cli_commands[] = {
 	  "                 CUDA-family library it and its children loaded: soname, file,\n"
 	  "                 env or outside; flagged: libraries from outside the env, and\n"
 	  "                 a family one process loaded from two directories. The report\n"
-	  "                 goes to stderr after COMMAND ends; its exit status is passed on\n"
+	  "                 goes to stderr after COMMAND ends; its exit status is passed on.\n"
+	  "                 GLIBC_TUNABLES gets glibc.rtld.optional_static_tls 64 bytes\n"
+	  "                 higher: the module's own libc takes a little static TLS\n"
 	  "  --json         the report as JSON\n"
 	  "  --report FILE  write the report to FILE instead\n",
 	  cmd_exec, "--profile --audit --json --report --help", "@installed" },

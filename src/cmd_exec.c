@@ -276,6 +276,9 @@ static int exec_audited(const struct opts *o, const struct cli_target *t, struct
 		env_ops_set(ops, "LD_AUDIT", v);
 		env_ops_set(ops, AUDIT_FILE_VAR, rec);
 		free(v);
+		v = audit_tunables(getenv("GLIBC_TUNABLES"));
+		env_ops_set(ops, "GLIBC_TUNABLES", v);
+		free(v);
 	}
 	ws = run_child(ops, o->cmd);
 	if (ws < 0)

@@ -112,6 +112,26 @@ assert d["command"][0] == "sh"'
     assert_stderr_line "^    cudart +libcudart\.so\.12 +$(re "$E124DNN")/lib/libcudart\.so\.12\.4\.127$"
 }
 
+@test "a library with initial-exec TLS that loads without the audit loads with it too" {
+    # LD_AUDIT's own libc namespace takes some of the loader's static TLS (glibc bug
+    # 31991); cuenv raises glibc.rtld.optional_static_tls to make up for it. The largest
+    # of these sizes that loads plainly must load audited as well.
+    local n ok=
+    printf '#include <dlfcn.h>\n#include <stdio.h>\nint main(int c, char **v) { if (!dlopen(v[1], RTLD_NOW)) { puts(dlerror()); return 1; } return 0; }\n' >"$T/tls.c"
+    gcc -o "$T/tls" "$T/tls.c" -ldl
+    for n in 1024 1536 1600 1664 1696 1712 1728 1760 1792 2048; do
+        printf '__thread char big[%d] __attribute__((tls_model("initial-exec")));\nint touch(void) { return big[0]; }\n' "$n" >"$T/big.c"
+        gcc -shared -fPIC -o "$T/libbig$n.so" "$T/big.c"
+        "$T/tls" "$T/libbig$n.so" >/dev/null && ok=$n
+    done
+    [ -n "$ok" ] || skip "no size loads even without the audit"
+    trun "$CUENV" exec --audit 12.4 -- "$T/tls" "$T/libbig$ok.so"
+    assert_success
+    assert_output ""
+    GLIBC_TUNABLES=glibc.malloc.check=0 trun "$CUENV" exec --audit 12.4 -- sh -c 'echo "$GLIBC_TUNABLES"'
+    assert_output "glibc.malloc.check=0:glibc.rtld.optional_static_tls=576"
+}
+
 @test "the program's death by a signal is passed on; a missing program is 127" {
     ulimit -c 0
     run "$CUENV" exec --audit 12.4 -- cuenv-test-kill TERM

@@ -80,11 +80,31 @@ static void test_compat(void **state)
 	audit_report_release(&r);
 }
 
+static void test_tunables(void **state)
+{
+	char *t;
+
+	(void)state;
+	t = audit_tunables(NULL);
+	assert_string_equal(t, "glibc.rtld.optional_static_tls=576");
+	free(t);
+	t = audit_tunables("");
+	assert_string_equal(t, "glibc.rtld.optional_static_tls=576");
+	free(t);
+	t = audit_tunables("glibc.malloc.check=3");
+	assert_string_equal(t, "glibc.malloc.check=3:glibc.rtld.optional_static_tls=576");
+	free(t);
+	t = audit_tunables("a=1:glibc.rtld.optional_static_tls=4096:b=2");
+	assert_string_equal(t, "a=1:glibc.rtld.optional_static_tls=4160:b=2");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_compat),
+		cmocka_unit_test(test_tunables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
