@@ -287,6 +287,16 @@ static void judge_api(struct check *c, const struct doctor *d, const struct supp
 	}
 }
 
+/* Does the env's compat libcuda initialise and cover the env's CUDA? */
+static bool compat_covers(const struct doctor *d)
+{
+	unsigned major, minor;
+
+	return d->has_compat && d->compat.loaded && d->compat.init_rc == 0 &&
+	       env_cuda(d, &major, &minor) &&
+	       (unsigned)d->compat.cuda_version >= major * 1000 + minor * 10;
+}
+
 static void check_compat(struct check *c, const struct doctor *d, const struct support_cuda *row)
 {
 	const struct driver_lib *k = &d->compat;
@@ -300,7 +310,20 @@ static void check_compat(struct check *c, const struct doctor *d, const struct s
 	}
 	found(c, "it supports CUDA %d.%d; cuInit: %s", k->cuda_version / 1000,
 	      k->cuda_version % 1000 / 10, k->init_rc == 0 ? "ok" : k->init_name);
-	if (k->init_rc == 804) {
+	if (compat_covers(d) && (!row || !d->drv.have_version ||
+				 drv_cmp(d->drv.version, row->driver_min) < 0)) {
+		/* It does the job the driver cannot: the env's programs run. */
+		c->status = DOCTOR_OK;
+		found(c, "forward compatibility active: programs in the env run CUDA %s through it",
+		      d->env.cuda);
+		buf_reset(&c->todo);
+		return;
+	}
+	if (k->init_rc == 0 && !compat_covers(d)) {
+		worse(c, DOCTOR_ERROR);
+		todo(c, "the compat libcuda is older than CUDA %s: install the env again with a newer "
+			"cuda_compat", d->env.cuda);
+	} else if (k->init_rc == 804) {
 		worse(c, DOCTOR_ERROR);
 		todo(c, "this GPU cannot use forward compatibility: reinstall the env without "
 			"--with cuda_compat, and upgrade the driver");

@@ -8,6 +8,10 @@
 #   BENCH_AUDIT_LIBS  libraries the dlopen program loads       (default 200)
 #   BENCH_AUDIT_PROCS processes the spawning shell starts      (default 200)
 #
+# PATH is /usr/bin:/bin (BENCH_DOC_PATH): the python3 doctor finds is the system's, whose
+# prefix shows its site directories without starting it (a pyenv or asdf shim first on
+# PATH makes doctor ask that python3, which costs what the shim costs: seconds here).
+#
 # Set-up: a synthetic mirror (tests/fixtures/mkmirror.py --cuda 12.4.1 --cudnn 9.14.0) in
 # a temporary directory, 12.4+cudnn9 installed from it into a temporary CUENV_ROOT.
 #
@@ -38,7 +42,8 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/cuenv-bench-doctor.XXXXXX")
 trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
 export CUENV_ROOT=$W/root CUENV_CACHE=$W/cache CUENV_CONFIG=/dev/null HOME=$W/home
 export CUENV_MIRROR=file://$W/mirror CUENV_PLATFORM=linux-x86_64
-unset CUENV_VERSION LD_LIBRARY_PATH LD_AUDIT LD_PRELOAD
+unset CUENV_VERSION LD_LIBRARY_PATH LD_AUDIT LD_PRELOAD GLIBC_TUNABLES VIRTUAL_ENV CONDA_PREFIX
+export PATH=${BENCH_DOC_PATH:-/usr/bin:/bin}
 mkdir -p "$HOME"
 
 echo "bench_doctor: building a mirror and an env in $W" >&2

@@ -282,11 +282,20 @@ PY
     trun "$SHIMS/cuenv-test-env"
     assert_line "LD_LIBRARY_PATH=$E130DNN/compat:$E130DNN/lib"
 
-    # The compat libcuda works on this (data-centre) GPU.
+    # A compat libcuda older than the env's CUDA does not help: still an error.
     doctor_json 13.0+cudnn9
+    assert_failure 1
     run check driver
     assert_line --partial "the env has a forward-compatibility libcuda ($ENV130DNN/compat), first on LD_LIBRARY_PATH"
     assert_line "it supports CUDA 12.2; cuInit: ok"
+    assert_line --partial "the compat libcuda is older than CUDA 13.0.2"
+    # One for CUDA 13.0 that initialises on this (data-centre) GPU: the env's programs run.
+    FAKECUDA_VERSION=13000 doctor_json 13.0+cudnn9
+    run check driver
+    assert_line ok
+    assert_line "forward compatibility active: programs in the env run CUDA 13.0.2 through it"
+    refute_line --regexp '^TODO'
+    export FAKECUDA_VERSION=12020
     # ... and where the GPU cannot use it, cuInit says so: an error with what to do.
     FAKECUDA_INIT=804 doctor_json 13.0+cudnn9
     assert_failure 1
