@@ -76,7 +76,7 @@ BUNDLE_FILES := $(sort $(wildcard manifests/cuda/*.json manifests/cudnn/*.json))
 .PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz install clean \
 	format-check lint completions FORCE
 
-all: bin/cuenv bin/cuenv-shim
+all: bin/cuenv bin/cuenv-shim bin/cuenv-audit.so
 
 deps:
 	@missing=; for p in $(DEB_PACKAGES); do \
@@ -131,6 +131,17 @@ $(B)/cuenv-shim: shims/cuenv-shim.c src/layout.h
 	$(call msg,CC,$<)
 	$(Q)$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) -Isrc \
 		-o $@ $< $(SHIM_STATIC)
+
+bin/cuenv-audit.so: $(B)/cuenv-audit.so FORCE
+	@mkdir -p bin
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
+
+# The LD_AUDIT module of 'cuenv exec --audit': libc only, and never built with
+# the sanitizers (it is loaded into every program the audited command starts).
+$(B)/cuenv-audit.so: shims/cuenv-audit.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $<
 
 $(B)/cuenv: $(OBJS)
 	$(call msg,LINK,$@)
@@ -204,6 +215,7 @@ install: all
 	install -m 755 bin/cuenv $(DESTDIR)$(PREFIX)/bin/cuenv
 	install -d $(DESTDIR)$(PREFIX)/libexec/cuenv
 	install -m 755 bin/cuenv-shim $(DESTDIR)$(PREFIX)/libexec/cuenv/cuenv-shim
+	install -m 644 bin/cuenv-audit.so $(DESTDIR)$(PREFIX)/libexec/cuenv/cuenv-audit.so
 	install -m 644 completions/cuenv.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cuenv
 	install -m 644 completions/_cuenv $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cuenv
 	install -m 644 completions/cuenv.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cuenv.fish

@@ -11,7 +11,7 @@ _cuenv() {
             words='--help --version --quiet --verbose install list prefix verify uninstall gc use current why exec env hook which doctor shim resolve ls-remote matrix cache-key mirror update modulefile export sbom completion help'
         else
             case $cmd in
-            install) words="--profile --platform --jobs --quiet --json --locked --help $(command cuenv completion --words labels 2>/dev/null)" ;;
+            install) words="--profile --platform --with --jobs --quiet --json --locked --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             list) words="--json --help" ;;
             prefix) words="--profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             verify) words="--profile --jobs --json --help $(command cuenv completion --words installed 2>/dev/null)" ;;
@@ -20,7 +20,7 @@ _cuenv() {
             use) words="--profile --platform --global --quiet --help $(command cuenv completion --words labels 2>/dev/null)" ;;
             current) words="--json --help" ;;
             why) words="--profile --platform --json --help $(command cuenv completion --words labels 2>/dev/null)" ;;
-            exec) words="--profile --help $(command cuenv completion --words installed 2>/dev/null)" ;;
+            exec) words="--profile --audit --json --report --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             env) words="--profile --shell --help $(command cuenv completion --words installed 2>/dev/null)" ;;
             hook) words="--help bash zsh fish" ;;
             which) words="--help" ;;

@@ -28,6 +28,7 @@ complete -c cuenv -n __fish_use_subcommand -a completion -d 'print shell complet
 complete -c cuenv -n __fish_use_subcommand -a help -d 'show help for cuenv or one of its commands'
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l profile -xa 'runtime devel full'
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l platform -xa 'linux-x86_64 linux-sbsa linux-aarch64 linux-ppc64le'
+complete -c cuenv -n '__fish_seen_subcommand_from install' -l with
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l jobs
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l quiet
 complete -c cuenv -n '__fish_seen_subcommand_from install' -l json
@@ -64,6 +65,9 @@ complete -c cuenv -n '__fish_seen_subcommand_from why' -l json
 complete -c cuenv -n '__fish_seen_subcommand_from why' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from why' -a '(type -q cuenv; and cuenv completion --words labels 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -l profile -xa 'runtime devel full'
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -l audit
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -l json
+complete -c cuenv -n '__fish_seen_subcommand_from exec' -l report
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -l help
 complete -c cuenv -n '__fish_seen_subcommand_from exec' -a '(type -q cuenv; and cuenv completion --words installed 2>/dev/null)'
 complete -c cuenv -n '__fish_seen_subcommand_from env' -l profile -xa 'runtime devel full'

@@ -665,14 +665,20 @@ static char **env_for(const struct shim *sh, const char *prefix, const char *nam
 	static const char *const cuda[] = {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT",
 					   "CUDAToolkit_ROOT"};
 	static const char *const cudnn[] = {"CUDNN_PATH", "CUDNN_HOME", "CUDNN_ROOT"};
-	char bin[PATH_MAX], lib[PATH_MAX];
+	char bin[PATH_MAX], lib[2 * PATH_MAX + 2];
 	const char *set[12];
+	struct stat st;
 	size_t n = 0, i;
 
 	if (strchr(prefix, ':'))
 		die(126, "env prefix '%s' contains ':'", prefix);
 	xfmt(bin, "%s/bin", prefix);
-	xfmt(lib, "%s/lib", prefix);
+	/* cuda_compat's libcuda first, as env.c does (layout.h). */
+	xfmt(lib, "%s/" LAYOUT_ENV_COMPAT, prefix);
+	if (stat(lib, &st) == 0 && S_ISDIR(st.st_mode))
+		xfmt(lib, "%s/" LAYOUT_ENV_COMPAT ":%s/lib", prefix, prefix);
+	else
+		xfmt(lib, "%s/lib", prefix);
 	set[n++] = prepend(sh, "PATH", bin);
 	set[n++] = prepend(sh, "LD_LIBRARY_PATH", lib);
 	for (i = 0; i < sizeof(cuda) / sizeof(*cuda); i++)

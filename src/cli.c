@@ -29,8 +29,9 @@
 
 const struct cmd cli_commands[] = {
 	{ "install", "download, verify and unpack a CUDA (+cuDNN) pair into an env",
-	  "usage: cuenv install SPEC... [--profile P] [--platform P] [--jobs N] [--quiet] [--json]\n"
-	  "       cuenv install [--locked] [--jobs N] [--quiet] [--json]\n"
+	  "usage: cuenv install SPEC... [--profile P] [--platform P] [--with COMPONENT]...\n"
+	  "                            [--jobs N] [--quiet] [--json]\n"
+	  "       cuenv install [--locked] [--with COMPONENT]... [--jobs N] [--quiet] [--json]\n"
 	  "\n"
 	  "With no SPEC, install what this directory's pin asks for: exactly its\n"
 	  "cuenv.lock when the lock matches the pin; --locked refuses when it does not.\n"
@@ -41,6 +42,10 @@ const struct cmd cli_commands[] = {
 	  "\n"
 	  "  --profile P    runtime, devel (default) or full\n"
 	  "  --platform P   as for 'cuenv resolve'\n"
+	  "  --with C       also install CUDA component C that the profile leaves out\n"
+	  "                 (cuda_compat, cuda_gdb, nsight_compute, ...), inside the env;\n"
+	  "                 it stays there when the env is installed again. cuda_compat's\n"
+	  "                 compat/ (forward compatibility) goes first on LD_LIBRARY_PATH\n"
 	  "  -j, --jobs N   downloads at once (default 6; config 'jobs', CUENV_JOBS)\n"
 	  "  -q, --quiet    print only errors\n"
 	  "  --json         print a JSON summary on stdout\n"
@@ -48,7 +53,7 @@ const struct cmd cli_commands[] = {
 	  "Ctrl-C stops cleanly: nothing half-done becomes visible, partial downloads\n"
 	  "are resumed next time. Exit status 4: network or source, 5: integrity.\n"
 	  "\n" SOURCE_HELP,
-	  cmd_install, "--profile --platform --jobs --quiet --json --locked --help", "@labels" },
+	  cmd_install, "--profile --platform --with --jobs --quiet --json --locked --help", "@labels" },
 	{ "list", "list installed envs, their size and the store entries they share",
 	  "usage: cuenv list [--json]\n", cmd_list, "--json --help", NULL },
 	{ "prefix", "print the prefix of an installed env",
@@ -108,15 +113,35 @@ const struct cmd cli_commands[] = {
 	  "Exit status 3 when nothing is pinned or the pinned pair is not installed.\n",
 	  cmd_current, "--json --help", NULL },
 	{ "why", "explain which pair is active, what chose it and how it resolved",
-	  "usage: cuenv why [SPEC] [--json]\n",
+	  "usage: cuenv why [SPEC] [--profile P] [--platform P] [--json]\n"
+	  "\n"
+	  "Explain the env here (or SPEC's): which variable or file chose it (CUENV_VERSION,\n"
+	  "the nearest .cuda-version, the global default, the command line), its profile\n"
+	  "and platform and where they came from, what the lock pins, how the spec\n"
+	  "resolves on the catalogue now (each CUDA label and cuDNN release it matches:\n"
+	  "chosen, passed over and why, not considered), and the driver and GPU\n"
+	  "constraints of the result. Reads no network. Exit status 3 when nothing is\n"
+	  "pinned.\n",
 	  cmd_why, "--profile --platform --json --help", "@labels" },
 	{ "exec", "run a program with an env's variables",
 	  "usage: cuenv exec [SPEC] [--profile P] -- COMMAND [ARGS...]\n"
+	  "       cuenv exec --audit [--json] [--report FILE] [SPEC] [--profile P] -- COMMAND...\n"
 	  "\n"
 	  "Run COMMAND (looked up on the env's PATH) with the variables of the env SPEC\n"
 	  "names, or of the pinned env. cuenv replaces itself with COMMAND: the PID,\n"
-	  "signals and exit status are the program's own.\n",
-	  cmd_exec, "--profile --help", "@installed" },
+	  "signals and exit status are the program's own.\n"
+	  "\n"
+	  "  --audit        run COMMAND as a child with the load audit (an LD_AUDIT\n"
+	  "                 module that records and changes nothing) and report every\n"
+	  "                 CUDA-family library it and its children loaded: soname, file,\n"
+	  "                 env or outside; flagged: libraries from outside the env, and\n"
+	  "                 a family one process loaded from two directories. The report\n"
+	  "                 goes to stderr after COMMAND ends; its exit status is passed on.\n"
+	  "                 GLIBC_TUNABLES gets glibc.rtld.optional_static_tls 64 bytes\n"
+	  "                 higher: the module's own libc takes a little static TLS\n"
+	  "  --json         the report as JSON\n"
+	  "  --report FILE  write the report to FILE instead\n",
+	  cmd_exec, "--profile --audit --json --report --help", "@installed" },
 	{ "env", "print an env's variables for a shell, CI or other tools",
 	  "usage: cuenv env [SPEC] [--profile P] [--shell bash|zsh|fish|json|github|dotenv]\n"
 	  "\n"
@@ -140,7 +165,20 @@ const struct cmd cli_commands[] = {
 	{ "which", "print the real program a shim would run here",
 	  "usage: cuenv which PROGRAM\n", cmd_which, "--help", NULL },
 	{ "doctor", "check driver, GPUs, compiler, loader and Python against an env",
-	  "usage: cuenv doctor [SPEC] [--json]\n",
+	  "usage: cuenv doctor [SPEC] [--profile P] [--json]\n"
+	  "\n"
+	  "Check this machine against the env here (or SPEC's), each check ok, warning or\n"
+	  "error with what was found and what to do: the pin, the lock and the store; the\n"
+	  "NVIDIA driver (/proc/driver/nvidia/version, libcuda.so.1 through dlopen) against\n"
+	  "the CUDA's minimum and its minor-version-compatibility floor, and whether\n"
+	  "forward compatibility (cuda_compat) could help; each GPU's compute capability\n"
+	  "against what the CUDA and cuDNN build for; the host compiler nvcc runs against\n"
+	  "the env's crt/host_config.h; which CUDA, cuDNN, NCCL, cuBLAS, ... sonames\n"
+	  "LD_LIBRARY_PATH and ld.so.cache supply outside the env, and which could shadow\n"
+	  "or mix with its own; the Python environment's nvidia-* wheels, PyTorch, JAX and\n"
+	  "TensorFlow builds and their RPATH/RUNPATH; CUENV_* variables. No GPU or no\n"
+	  "driver is reported as build-only, not as an error. Reads no network.\n"
+	  "Exit status 1 when a check is an error.\n",
 	  cmd_doctor, "--profile --json --help", "@installed" },
 	{ "shim", "manage shims: wrappers for programs cuenv does not own",
 	  "usage: cuenv shim add NAME... | remove NAME... | list | refresh\n"
@@ -583,6 +621,9 @@ static int installed(const char *cmd, const char *text, const char *profile, boo
 	for (i = 0; i < *nr; i++)
 		by_name |= !strcmp((*envs)[i].name, text);
 	if (!by_name && resolve_spec_parse(text, &spec, err, sizeof(err)) < 0) {
+		store_envs_free(*envs, *nr);
+		*envs = NULL;
+		*nr = 0;
 		out_error("%s", err);
 		out_hint("see 'cuenv %s --help'", cmd);
 		store_envs_free(*envs, *nr);

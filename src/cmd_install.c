@@ -18,6 +18,8 @@
 #include "paths.h"
 #include "pin.h"
 #include "shims.h"
+#include "store.h"
+#include "version.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -30,6 +32,8 @@ struct opts {
 	int quiet;
 	int json;
 	int locked;
+	const char *with[16];	/* --with COMPONENT */
+	int nr_with;
 	char **specs;
 	int nr_specs;
 };
@@ -78,6 +82,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "locked", no_argument, NULL, 'L' },
+		{ "with", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -109,6 +114,11 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'L':
 			o->locked = 1;
+			break;
+		case 'W':
+			if (o->nr_with == (int)(sizeof(o->with) / sizeof(o->with[0])))
+				return cli_bad_usage("install", "too many --with options");
+			o->with[o->nr_with++] = optarg;
 			break;
 		default:
 			return cli_bad_usage("install", "unknown option '%s'", argv[optind - 1]);
@@ -443,7 +453,67 @@ int cli_install(struct cli_ctx *x, const struct plan *plan, const struct cli_ins
 	return rc;
 }
 
-static int install_spec(struct cli_ctx *x, const struct cli_install_opts *io, const char *text)
+/* Components an installed env of this name got with --with earlier stay in it. */
+static void keep_extras(struct cli_ctx *x, struct plan *plan)
+{
+	char *root = paths_root(), *name = plan_name(plan);
+	struct store_env *envs = NULL;
+	size_t nr = 0, i, k, j;
+	struct store s;
+
+	store_paths(&s, root, x->cache);
+	if (store_list_envs(&s, &envs, &nr) < 0)
+		nr = 0;
+	for (i = 0; i < nr; i++) {
+		if (strcmp(envs[i].name, name))
+			continue;
+		for (k = 0; k < envs[i].nr_components; k++) {
+			const struct store_component *c = &envs[i].components[k];
+			char *url;
+
+			for (j = 0; j < plan->nr_components; j++) {
+				if (!strcmp(plan->components[j].name, c->name))
+					break;
+			}
+			if (j < plan->nr_components || strcmp(c->product, "cuda"))
+				continue;
+			url = catalogue_url(&x->cat, MANIFEST_CUDA, c->relative_path);
+			plan_add_component(plan, MANIFEST_CUDA, c->name, c->version, c->relative_path,
+					   url, c->sha256, c->size);
+			free(url);
+		}
+	}
+	store_envs_free(envs, nr);
+	store_release(&s);
+	free(name);
+	free(root);
+}
+
+/* --with: components the profile leaves out, from the plan's CUDA manifest. */
+static int add_with(struct cli_ctx *x, struct plan *plan, const struct opts *o)
+{
+	char err[1024] = "";
+	struct version v;
+	int i, rc;
+
+	for (i = 0; i < o->nr_with; i++) {
+		if ((rc = resolve_add_component(&x->cat, plan, o->with[i], err, sizeof(err))) < 0) {
+			rc = cli_fail(rc, err);
+			if (!strcmp(o->with[i], "cuda_compat") && strcmp(x->platform, "linux-aarch64") &&
+			    version_parse(plan->cuda.label, &v) == 0)
+				out_hint("NVIDIA ships forward compatibility for %s as the system package "
+					 "cuda-compat-%u-%u of its CUDA repositories, not as a "
+					 "redistributable archive", x->platform, (unsigned)v.part[0],
+					 (unsigned)v.part[1]);
+			return rc;
+		}
+	}
+	keep_extras(x, plan);
+	return 0;
+}
+
+static int install_spec(struct cli_ctx *x, const struct cli_install_opts *io, const char *text,
+			const struct opts *o)
 {
 	struct spec spec;
 	struct plan plan;
@@ -454,13 +524,16 @@ static int install_spec(struct cli_ctx *x, const struct cli_install_opts *io, co
 	    (rc = resolve(&x->cat, text, &spec, x->platform, x->profile, &plan, err,
 			  sizeof(err))) < 0)
 		return cli_fail(rc, err);
-	rc = cli_install(x, &plan, io);
+	rc = add_with(x, &plan, o);
+	if (!rc)
+		rc = cli_install(x, &plan, io);
 	plan_release(&plan);
 	return rc;
 }
 
 /* No spec: the pin of this directory, through its lock when the lock still matches. */
-static int install_pinned(struct cli_ctx *x, const struct cli_install_opts *io, bool locked)
+static int install_pinned(struct cli_ctx *x, const struct cli_install_opts *io, bool locked,
+			  const struct opts *o)
 {
 	struct pinned pd;
 	int rc = cli_pinned(&pd, x);
@@ -474,7 +547,9 @@ static int install_pinned(struct cli_ctx *x, const struct cli_install_opts *io, 
 		/* A configured mirror serves the same bytes; the lock's digests decide. */
 		lio.source = x->cfg.mirror ? x->cat.source : pd.lock.source;
 		lock_to_plan(&pd.lock, lio.source, &plan);
-		rc = cli_install(x, &plan, &lio);
+		rc = add_with(x, &plan, o);
+		if (!rc)
+			rc = cli_install(x, &plan, &lio);
 		plan_release(&plan);
 	} else if (locked) {
 		out_error("%s", pd.lock_problem);
@@ -486,7 +561,7 @@ static int install_pinned(struct cli_ctx *x, const struct cli_install_opts *io, 
 			out_error("unknown profile '%s' in %s", pd.pin.profile, pd.pin.path);
 			rc = 2;
 		} else {
-			rc = install_spec(x, io, pd.pin.spec);
+			rc = install_spec(x, io, pd.pin.spec, o);
 		}
 	}
 	cli_pinned_release(&pd);
@@ -512,9 +587,9 @@ int cmd_install(int argc, char **argv)
 	io.print_prefix = true;
 	rc = cli_ctx_open(&x, o.platform, o.profile, 0);
 	if (!rc && o.nr_specs == 0)
-		rc = install_pinned(&x, &io, o.locked);
+		rc = install_pinned(&x, &io, o.locked, &o);
 	for (i = 0; !rc && i < o.nr_specs; i++)
-		rc = install_spec(&x, &io, o.specs[i]);
+		rc = install_spec(&x, &io, o.specs[i], &o);
 	cli_ctx_release(&x);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "layout.h"
 #include "paths.h"
@@ -154,18 +155,26 @@ static void declare(struct env_decls *d, enum env_decl_kind kind, const char *na
 
 void env_declare(struct env_decls *d, const char *prefix, const char *name)
 {
+	char *compat = xasprintf("%s/" LAYOUT_ENV_COMPAT, prefix);
 	bool cudnn = strstr(name, "+cudnn-") != NULL;
+	struct stat st;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
 	declare(d, ENV_DECL_PREPEND, "PATH", xasprintf("%s/bin", prefix), false);
-	declare(d, ENV_DECL_PREPEND, "LD_LIBRARY_PATH", xasprintf("%s/lib", prefix), false);
+	/* cuda_compat's libcuda must come before the system's, so first of all. */
+	if (stat(compat, &st) == 0 && S_ISDIR(st.st_mode))
+		declare(d, ENV_DECL_PREPEND, "LD_LIBRARY_PATH",
+			xasprintf("%s:%s/lib", compat, prefix), false);
+	else
+		declare(d, ENV_DECL_PREPEND, "LD_LIBRARY_PATH", xasprintf("%s/lib", prefix), false);
 	for (i = 0; env_cuda_vars[i]; i++)
 		declare(d, ENV_DECL_SET, env_cuda_vars[i], xstrdup(prefix), false);
 	for (i = 0; env_cudnn_vars[i]; i++)
 		declare(d, cudnn ? ENV_DECL_SET : ENV_DECL_UNSET, env_cudnn_vars[i],
 			cudnn ? xstrdup(prefix) : NULL, true);
 	declare(d, ENV_DECL_SET, "CUENV_ACTIVE", xstrdup(name), false);
+	free(compat);
 }
 
 const char *env_decl_value(const struct env_decls *d, const char *name)

@@ -411,3 +411,8 @@ int fs_copy_file_at(int sdir, const char *sname, int ddir, const char *dname, mo
 		unlinkat(ddir, dname, 0);
 	return rc;
 }
+
+char *fs_realpath(const char *path)
+{
+	return realpath(path, NULL);
+}

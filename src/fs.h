@@ -94,4 +94,7 @@ int fs_copy_file_at(int sdir, const char *sname, int ddir, const char *dname, mo
 /* Total bytes of regular files under path, counting each inode once. */
 unsigned long long fs_du(const char *path);
 
+/* realpath(3): the canonical absolute path, newly allocated, or NULL with errno set. */
+char *fs_realpath(const char *path);
+
 #endif

@@ -9,7 +9,11 @@
  *				without P/bin and without any entry below
  *				$CUENV_ROOT/envs/ or a system root's envs/ (a
  *				previously active env)
- *	LD_LIBRARY_PATH		P/lib, then the old value filtered the same way
+ *	LD_LIBRARY_PATH		P/lib, then the old value filtered the same way;
+ *				P/LAYOUT_ENV_COMPAT first when that directory exists
+ *				(NVIDIA's cuda_compat, installed with
+ *				'cuenv install --with cuda_compat': its libcuda must
+ *				win over the system's)
  *	CUDA_HOME CUDA_PATH CUDA_ROOT CUDAToolkit_ROOT	P
  *	CUDNN_PATH CUDNN_HOME CUDNN_ROOT	P when N contains "+cudnn-", else unset
  *	CUENV_ACTIVE		N
@@ -50,6 +54,9 @@
  * pin changed with one stat() and no process.
  */
 #define LAYOUT_PIN_GENERATION "pin-generation"
+
+/* Inside an env: the forward-compatibility driver libraries (cuda_compat's compat/). */
+#define LAYOUT_ENV_COMPAT "compat"
 
 /* Inside an env: its receipt; an env is installed when this file exists. */
 #define LAYOUT_ENV_RECEIPT ".cuenv/receipt"

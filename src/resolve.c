@@ -474,32 +474,58 @@ static void set_release(struct plan_release *r, const struct catalogue_entry *e,
 	verify_sha256_buf(e->data, e->len, r->manifest_sha256);
 }
 
-static void add_components(struct ctx *x, struct plan *p, enum manifest_product product,
-			   const struct manifest *m, const char *variant)
+/* The profile's components of m; with only set, that one component whatever the profile. */
+static void add_matching(struct ctx *x, struct plan *p, enum manifest_product product,
+			 const struct manifest *m, const char *variant, const char *only)
 {
 	size_t i;
 
 	for (i = 0; i < m->nr_components; i++) {
 		const struct manifest_component *comp = &m->components[i];
 		const struct manifest_archive *a;
-		struct plan_component *pc;
+		char *url;
 
-		if (!resolve_profile_wants(p->profile, product, comp->key))
+		if (only ? strcmp(comp->key, only) != 0
+			 : !resolve_profile_wants(p->profile, product, comp->key))
 			continue;
 		a = pick_archive(comp, x->platform, variant);
 		if (!a)
 			continue;
-		p->components = xrealloc(p->components, (p->nr_components + 1) * sizeof(*pc));
-		pc = &p->components[p->nr_components++];
-		pc->product = product;
-		pc->name = xstrdup(comp->key);
-		pc->version = xstrdup(comp->version);
-		pc->relative_path = xstrdup(a->relative_path);
-		pc->url = catalogue_url(x->c, product, a->relative_path);
-		memcpy(pc->sha256, a->sha256, sizeof(pc->sha256));
-		pc->size = a->size;
-		p->download_size += a->size;
+		url = catalogue_url(x->c, product, a->relative_path);
+		plan_add_component(p, product, comp->key, comp->version, a->relative_path, url,
+				   a->sha256, a->size);
+		free(url);
 	}
+}
+
+void plan_add_component(struct plan *p, enum manifest_product product, const char *name,
+			const char *version, const char *relative_path, const char *url,
+			const unsigned char sha256[32], uint64_t size)
+{
+	struct plan_component *pc;
+
+	p->components = xrealloc(p->components, (p->nr_components + 1) * sizeof(*pc));
+	pc = &p->components[p->nr_components++];
+	pc->product = product;
+	pc->name = xstrdup(name);
+	pc->version = xstrdup(version);
+	pc->relative_path = xstrdup(relative_path);
+	pc->url = xstrdup(url);
+	memcpy(pc->sha256, sha256, sizeof(pc->sha256));
+	pc->size = size;
+	p->download_size += size;
+}
+
+static void add_components(struct ctx *x, struct plan *p, enum manifest_product product,
+			   const struct manifest *m, const char *variant)
+{
+	add_matching(x, p, product, m, variant, NULL);
+}
+
+static void add_components_named(struct ctx *x, struct plan *p, const struct manifest *m,
+				 const char *key)
+{
+	add_matching(x, p, MANIFEST_CUDA, m, NULL, key);
 }
 
 static void set_driver(struct ctx *x, struct plan *p, const struct catalogue_entry *e,
@@ -963,4 +989,221 @@ void matrix_release(struct matrix *m)
 		plan_release(&m->rows[i]);
 	free(m->rows);
 	memset(m, 0, sizeof(*m));
+
+/* ---- extra components ---- */
+
+int resolve_add_component(struct catalogue *c, struct plan *p, const char *key, char *err,
+			  size_t errlen)
+{
+	struct ctx x = { c, NULL, p->spec, p->platform, p->profile, err, errlen };
+	struct catalogue_entry *e = catalogue_find(c, MANIFEST_CUDA, p->cuda.label);
+	const struct manifest_component *comp;
+	const struct manifest *m;
+	struct buf where = BUF_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->nr_components; i++) {
+		if (!strcmp(p->components[i].name, key))
+			return 0;
+	}
+	if (in_list(never, key) && strcmp(key, "cuda_compat"))
+		return fail(&x, -CUE_EUSAGE, "'%s' is a driver or system component: cuenv never "
+				       "installs it (it would shadow the kernel's driver)", key);
+	if (!e)
+		return fail(&x, -CUE_ENOMATCH, "CUDA %s is not in the catalogue", p->cuda.label);
+	if ((rc = catalogue_manifest(c, e, &m, err, errlen)) < 0)
+		return rc;
+	if (!(comp = manifest_component(m, key)))
+		return fail(&x, -CUE_ENOMATCH, "CUDA %s has no component '%s'", p->cuda.label, key);
+	if (manifest_archive(comp, p->platform, NULL)) {
+		size_t before = p->nr_components;
+
+		add_components_named(&x, p, m, key);
+		return p->nr_components > before ? 0 : -CUE_ENOMATCH;
+	}
+	for (i = 0; i < comp->nr_archives; i++)
+		buf_addf(&where, "%s%s", where.len ? ", " : "", comp->archives[i].platform);
+	rc = fail(&x, -CUE_EPLATFORM, "CUDA %s has no '%s' archive for %s (only for %s)",
+		  p->cuda.label, key, p->platform, where.len ? where.s : "no platform");
+	buf_release(&where);
+	return rc;
+}
+
+/* ---- explaining ---- */
+
+const char *resolve_verdict_name(enum trace_verdict v)
+{
+	static const char *const names[] = { "chosen", "passed over", "not considered",
+					     "does not match" };
+
+	return names[v];
+}
+
+static void trace_add(struct trace_item **v, size_t *nr, const char *label,
+		      enum trace_verdict verdict, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void trace_add(struct trace_item **v, size_t *nr, const char *label,
+		      enum trace_verdict verdict, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	*v = xrealloc(*v, (*nr + 1) * sizeof(**v));
+	(*v)[*nr].label = xstrdup(label);
+	(*v)[*nr].verdict = verdict;
+	(*v)[(*nr)++].why = buf_detach(&b);
+}
+
+/* Why each CUDA label the spec matches was or was not taken. */
+static void explain_cuda(struct ctx *x, struct resolve_trace *t)
+{
+	const struct version *chosen = NULL;
+	struct version cv;
+	size_t i;
+
+	if (version_parse(t->plan.cuda.label, &cv) == 0)
+		chosen = &cv;
+	for (i = x->c->nr[MANIFEST_CUDA]; i-- > 0;) {
+		struct catalogue_entry *e = &x->c->entries[MANIFEST_CUDA][i];
+		int cmp = version_cmp(&e->version, chosen);
+		char v[16];
+
+		if (!x->spec->latest && !version_has_prefix(&e->version, &x->spec->cuda))
+			continue;
+		snprintf(v, sizeof(v), "cuda%u", (unsigned)e->version.part[0]);
+		if (cmp == 0)
+			trace_add(&t->cuda, &t->nr_cuda, e->label, TRACE_CHOSEN,
+				  "the newest label that matches%s",
+				  x->spec->cudnn_op != SPEC_CUDNN_NONE ? " and has a cuDNN build" : "");
+		else if (cmp < 0)
+			trace_add(&t->cuda, &t->nr_cuda, e->label, TRACE_NOT_CONSIDERED,
+				  "older than %s", t->plan.cuda.label);
+		else if (!cuda_on_platform(x, e, NULL))
+			trace_add(&t->cuda, &t->nr_cuda, e->label, TRACE_NEWER_SKIPPED,
+				  "no archives of the %s profile for %s",
+				  resolve_profile_name(x->profile), x->platform);
+		else
+			trace_add(&t->cuda, &t->nr_cuda, e->label, TRACE_NEWER_SKIPPED,
+				  "no cuDNN release matching the spec has a %s build for %s%s", v,
+				  x->platform, x->spec->latest ? " that lists this CUDA minor" : "");
+		/* "latest" matches everything: name only the newest few and the choice. */
+		if (x->spec->latest && t->nr_cuda >= 6 && cmp < 0)
+			break;
+	}
+}
+
+static const char *listed_word(enum support_answer a)
+{
+	return a == SUPPORT_YES ? "lists" : a == SUPPORT_NO ? "does not list" : "has no known list for";
+}
+
+/* "; its cuda13 build is for CUDA 13" for the other builds of a release on the platform. */
+static const char *other_variants(struct ctx *x, struct catalogue_entry *e, const char *variant,
+				  char *text, size_t size)
+{
+	const struct manifest_component *comp;
+	const struct manifest *m;
+	char err[256];
+	size_t i, n = 0;
+
+	text[0] = '\0';
+	if (catalogue_manifest(x->c, e, &m, err, sizeof(err)) < 0 ||
+	    !(comp = manifest_component(m, "cudnn")))
+		return text;
+	for (i = 0; i < comp->nr_archives; i++) {
+		const struct manifest_archive *a = &comp->archives[i];
+		size_t len = strlen(text);
+
+		if (strcmp(a->platform, x->platform) || !a->variant || !strcmp(a->variant, variant))
+			continue;
+		snprintf(text + len, size - len, "%s%s", n++ ? ", " : "; not its ", a->variant);
+	}
+	if (n) {
+		size_t len = strlen(text);
+
+		snprintf(text + len, size - len, " build%s (the CUDA major decides)", n > 1 ? "s" : "");
+	}
+	return text;
+}
+
+/* Why each cuDNN release in the spec's range was or was not taken. */
+static void explain_cudnn(struct ctx *x, struct resolve_trace *t)
+{
+	struct version cuda, chosen;
+	const char *variant = t->plan.cudnn_variant;
+	char others[128];
+	size_t i;
+
+	version_parse(t->plan.cuda.label, &cuda);
+	version_parse(t->plan.cudnn.label, &chosen);
+	for (i = x->c->nr[MANIFEST_CUDNN]; i-- > 0;) {
+		struct catalogue_entry *e = &x->c->entries[MANIFEST_CUDNN][i];
+		int cmp = version_cmp(&e->version, &chosen);
+		enum support_answer a;
+
+		if (!cudnn_matches(x->spec, &e->version))
+			continue;
+		if (cmp < 0) {
+			trace_add(&t->cudnn, &t->nr_cudnn, e->label, TRACE_NOT_CONSIDERED,
+				  "older than %s", t->plan.cudnn.label);
+			if (t->nr_cudnn >= 12)
+				break;
+			continue;
+		}
+		a = support_cudnn_lists(&x->c->support, &e->version, cuda.part[0], cuda.part[1], NULL);
+		if (cmp == 0)
+			trace_add(&t->cudnn, &t->nr_cudnn, e->label, TRACE_CHOSEN,
+				  "has a %s build for %s and %s CUDA %u.%u%s%s", variant, x->platform,
+				  listed_word(a), (unsigned)cuda.part[0], (unsigned)cuda.part[1],
+				  a == SUPPORT_NO ? " (no matching release lists it: newest taken)" : "",
+				  other_variants(x, e, variant, others, sizeof(others)));
+		else if (!cudnn_built_for(x, e, variant))
+			trace_add(&t->cudnn, &t->nr_cudnn, e->label, TRACE_NEWER_SKIPPED,
+				  "no %s build for %s", variant, x->platform);
+		else
+			trace_add(&t->cudnn, &t->nr_cudnn, e->label, TRACE_NEWER_SKIPPED,
+				  "its support list leaves out CUDA %u.%u", (unsigned)cuda.part[0],
+				  (unsigned)cuda.part[1]);
+	}
+}
+
+int resolve_explain(struct catalogue *c, const char *text, const struct spec *spec,
+		    const char *platform, enum resolve_profile profile, struct resolve_trace *t,
+		    char *err, size_t errlen)
+{
+	struct ctx x = { c, spec, text, platform, profile, err, errlen };
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	rc = resolve(c, text, spec, platform, profile, &t->plan, err, errlen);
+	if (rc < 0)
+		return rc;
+	explain_cuda(&x, t);
+	if (t->plan.has_cudnn)
+		explain_cudnn(&x, t);
+	return 0;
+}
+
+static void trace_items_free(struct trace_item *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		free(v[i].label);
+		free(v[i].why);
+	}
+	free(v);
+}
+
+void resolve_trace_release(struct resolve_trace *t)
+{
+	plan_release(&t->plan);
+	trace_items_free(t->cuda, t->nr_cuda);
+	trace_items_free(t->cudnn, t->nr_cudnn);
+	memset(t, 0, sizeof(*t));
 }

@@ -116,6 +116,56 @@ void plan_release(struct plan *p);
  */
 bool resolve_spec_matches(const struct spec *spec, const char *cuda, const char *cudnn);
 
+/*
+ * Add a CUDA component the profile leaves out (cuda_compat, cuda_gdb,
+ * nsight_compute, ...) from the manifest of the plan's CUDA label, for the
+ * plan's platform. A component already in the plan is left alone. Returns 0,
+ * -CUE_EUSAGE for a driver piece (nvidia_driver, fabricmanager, ...: they
+ * would shadow the kernel's driver), or -CUE_ENOMATCH when the manifest has
+ * no such component or no archive of it for the platform (err says which
+ * platforms it has).
+ */
+int resolve_add_component(struct catalogue *c, struct plan *p, const char *key, char *err,
+			  size_t errlen);
+
+/* Append one archive to a plan (its download size too). Copies every string. */
+void plan_add_component(struct plan *p, enum manifest_product product, const char *name,
+			const char *version, const char *relative_path, const char *url,
+			const unsigned char sha256[32], uint64_t size);
+
+/* ---- explaining a resolution (cuenv why) ---- */
+
+enum trace_verdict {
+	TRACE_CHOSEN,
+	TRACE_NEWER_SKIPPED,	/* matched, but was passed over: the reason says why */
+	TRACE_NOT_CONSIDERED,	/* older than the one chosen: never looked at */
+	TRACE_NO_MATCH,		/* the spec does not match it */
+};
+
+struct trace_item {
+	char *label;
+	enum trace_verdict verdict;
+	char *why;		/* for people: "no archives for linux-sbsa" */
+};
+
+/*
+ * How spec resolved on this catalogue: the plan, and for each CUDA label
+ * the spec matches and each cuDNN release in the spec's range (newest first)
+ * what happened to it and why. Pure, like resolve().
+ */
+struct resolve_trace {
+	struct plan plan;
+	struct trace_item *cuda, *cudnn;
+	size_t nr_cuda, nr_cudnn;
+};
+
+/* Returns what resolve() returns; on success *t is filled (resolve_trace_release()). */
+int resolve_explain(struct catalogue *c, const char *text, const struct spec *spec,
+		    const char *platform, enum resolve_profile profile, struct resolve_trace *t,
+		    char *err, size_t errlen);
+void resolve_trace_release(struct resolve_trace *t);
+const char *resolve_verdict_name(enum trace_verdict v);
+
 /* "cuda-12.4.1+cudnn-9.14.0.64-devel": the env's exact name. Newly allocated. */
 char *plan_name(const struct plan *p);
 

@@ -103,10 +103,44 @@ static int parse_cudnn(struct support *s, char **f, size_t *alloc)
 	return 0;
 }
 
+/* "7.5" -> 75 */
+static int parse_cc(const char *s, const char *end, unsigned *cc)
+{
+	struct version v;
+
+	if (version_parsen(s, (size_t)(end - s), &v) < 0 || v.nr != 2 || v.part[0] > 99 ||
+	    v.part[1] > 9)
+		return -1;
+	*cc = v.part[0] * 10 + v.part[1];
+	return 0;
+}
+
+static int parse_arch(struct support *s, char **f, size_t *alloc)
+{
+	struct support_arch r;
+	const char *dash;
+
+	memset(&r, 0, sizeof(r));
+	if (strcmp(f[1], "cuda") && (strncmp(f[1], "cudnn", 5) || !f[1][5]))
+		return -1;
+	if (copy_field(r.product, sizeof(r.product), f[1]) || !(dash = strchr(f[2], '-')) ||
+	    version_parsen(f[2], (size_t)(dash - f[2]), &r.from) < 0 ||
+	    version_parse(dash + 1, &r.to) < 0 || version_cmp(&r.from, &r.to) > 0)
+		return -1;
+	if (!(dash = strchr(f[3], '-')) || parse_cc(f[3], dash, &r.cc_min) < 0 ||
+	    parse_cc(dash + 1, dash + 1 + strlen(dash + 1), &r.cc_max) < 0 || r.cc_min > r.cc_max ||
+	    copy_field(r.cc_text, sizeof(r.cc_text), f[3]) ||
+	    copy_field(r.source, sizeof(r.source), f[4]))
+		return -1;
+	xgrow(&s->arch, sizeof(r), s->nr_arch + 1, alloc);
+	s->arch[s->nr_arch++] = r;
+	return 0;
+}
+
 int support_parse(struct support *s, const char *data, size_t len, char *err, size_t errlen)
 {
 	char *copy = xstrndup(data, len), *line = copy, *next;
-	size_t alloc_cuda = 0, alloc_cudnn = 0;
+	size_t alloc_cuda = 0, alloc_cudnn = 0, alloc_arch = 0;
 	unsigned lineno = 0;
 	int rc = 0;
 
@@ -128,10 +162,12 @@ int support_parse(struct support *s, const char *data, size_t len, char *err, si
 			rc = parse_cuda(s, f, &alloc_cuda);
 		else if (n == 5 && !strcmp(f[0], "cudnn"))
 			rc = parse_cudnn(s, f, &alloc_cudnn);
+		else if (n == 5 && !strcmp(f[0], "arch"))
+			rc = parse_arch(s, f, &alloc_arch);
 		else
 			rc = -1;
 		if (rc < 0) {
-			snprintf(err, errlen, "support.txt:%u: not a valid cuda or cudnn row", lineno);
+			snprintf(err, errlen, "support.txt:%u: not a valid cuda, cudnn or arch row", lineno);
 			support_release(s);
 			rc = -CUE_EDATA;
 			break;
@@ -145,6 +181,7 @@ void support_release(struct support *s)
 {
 	free(s->cuda);
 	free(s->cudnn);
+	free(s->arch);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -175,4 +212,29 @@ enum support_answer support_cudnn_lists(const struct support *s, const struct ve
 		return minor < 64 && (r->minors >> minor & 1) ? SUPPORT_YES : SUPPORT_NO;
 	}
 	return SUPPORT_UNKNOWN;
+}
+
+const struct support_arch *support_arch(const struct support *s, const char *product,
+					const struct version *v)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_arch; i++) {
+		const struct support_arch *r = &s->arch[i];
+		struct version t = *v;
+
+		if (strcmp(r->product, product))
+			continue;
+		/* "12.0-12.7" covers 12.4.1: compare on the row's own precision. */
+		if (t.nr > r->from.nr)
+			t.nr = r->from.nr;
+		if (version_cmp(&t, &r->from) >= 0) {
+			t = *v;
+			if (t.nr > r->to.nr)
+				t.nr = r->to.nr;
+			if (version_cmp(&t, &r->to) <= 0)
+				return r;
+		}
+	}
+	return NULL;
 }

@@ -34,11 +34,27 @@ struct support_cudnn {
 	char source[16];
 };
 
+/*
+ * Which GPUs a release builds for: compute capabilities cc_min..cc_max
+ * (major * 10 + minor, 75 for 7.5) for the releases from..to of a product:
+ * "cuda" (CUDA labels, compared on as many parts as from has) or
+ * "cudnn<major>" (that build variant of the cuDNN labels).
+ */
+struct support_arch {
+	char product[12];
+	struct version from, to;
+	unsigned cc_min, cc_max;
+	char cc_text[16];	/* as written: "7.5-12.1" */
+	char source[16];
+};
+
 struct support {
 	struct support_cuda *cuda;
 	size_t nr_cuda;
 	struct support_cudnn *cudnn;
 	size_t nr_cudnn;
+	struct support_arch *arch;
+	size_t nr_arch;
 };
 
 /*
@@ -61,5 +77,9 @@ enum support_answer { SUPPORT_UNKNOWN = -1, SUPPORT_NO = 0, SUPPORT_YES = 1 };
 enum support_answer support_cudnn_lists(const struct support *s, const struct version *cudnn,
 					 unsigned major, unsigned minor,
 					 const struct support_cudnn **row);
+
+/* The arch row of product ("cuda", "cudnn12") covering version v, or NULL. */
+const struct support_arch *support_arch(const struct support *s, const char *product,
+					const struct version *v);
 
 #endif

@@ -5,7 +5,9 @@
 #
 #   tools/gpu-bundle.sh [OUTDIR]      (default build/cuenv-gpu; build/ is git-ignored)
 #
-#   OUTDIR/bin/cuenv, OUTDIR/bin/cuenv-shim, OUTDIR/lib/*.so.*, OUTDIR/BUNDLE.txt
+#   OUTDIR/bin/cuenv, OUTDIR/bin/cuenv-shim, OUTDIR/bin/cuenv-audit.so (the LD_AUDIT
+#   module of 'cuenv exec --audit', found beside cuenv; libc only), OUTDIR/lib/*.so.*,
+#   OUTDIR/BUNDLE.txt
 #
 # cuenv is linked with DT_RPATH=$ORIGIN/../lib (not DT_RUNPATH): an executable's
 # DT_RPATH is searched for every object loaded on its behalf, so libcurl.so.4, which
@@ -34,7 +36,8 @@ trap 'rm -rf "$tmp"' EXIT
 #    shell from expanding $ORIGIN.
 echo "gpu-bundle: building in $tmp" >&2
 make -C "$tmp" -j"$(nproc)" --no-print-directory \
-	LDFLAGS='-Wl,-rpath,\$$ORIGIN/../lib -Wl,--disable-new-dtags' bin/cuenv bin/cuenv-shim >&2
+	LDFLAGS='-Wl,-rpath,\$$ORIGIN/../lib -Wl,--disable-new-dtags' bin/cuenv bin/cuenv-shim \
+	bin/cuenv-audit.so >&2
 
 rpath=$(readelf -d "$tmp/bin/cuenv" | sed -n 's/.*(RPATH).*\[\(.*\)\]/\1/p')
 [ "$rpath" = '$ORIGIN/../lib' ] || die "bin/cuenv has RPATH '$rpath', want \$ORIGIN/../lib"
@@ -49,7 +52,7 @@ glibc="^$glibc_names"
 
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib"
-cp "$tmp/bin/cuenv" "$tmp/bin/cuenv-shim" "$out/bin/"
+cp "$tmp/bin/cuenv" "$tmp/bin/cuenv-shim" "$tmp/bin/cuenv-audit.so" "$out/bin/"
 {
 	ldd "$tmp/bin/cuenv"
 	ldd "$curl"
@@ -86,6 +89,9 @@ loaded=$(cat "$scratch"/ld.* 2>/dev/null | sed -n 's/.*calling init: //p' |
 grep -q "^$out/lib/libcurl.so.4\$" <<<"$loaded" || die "libcurl.so.4 was not loaded from the bundle: $loaded"
 foreign=$(grep -v "^$out/" <<<"$loaded" | grep -Ev "/${glibc_names}[^/]*\$" || true)
 [ -z "$foreign" ] || die "loaded from outside the bundle: $foreign"
+# the audit module is loaded into every audited program: it may need glibc and nothing else
+needs=$(readelf -d "$out/bin/cuenv-audit.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -v '^libc\.so\.6$' || true)
+[ -z "$needs" ] || die "bin/cuenv-audit.so needs more than libc: $needs"
 size=$(du -sb "$out" | cut -f1)
 [ "$size" -lt "$limit" ] || die "bundle is $size bytes, over the 64 MiB carry limit"
 echo "gpu-bundle: $ver, $(ls "$out/lib" | wc -l) libraries, $size bytes in $out" >&2

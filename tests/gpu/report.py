@@ -172,6 +172,16 @@ def result_of(sid):
     return f"FAIL (exit {s['rc']})"
 
 
+def audit_json():
+    for line in out("audit_torch").splitlines():
+        if line.startswith("AUDIT-JSON {"):
+            try:
+                return json.loads(line[len("AUDIT-JSON "):])
+            except ValueError:
+                return None
+    return None
+
+
 md = []
 w = md.append
 gpu_line = out("gpu").strip().splitlines()
@@ -264,6 +274,17 @@ for sid, label, need in (("a_run", "(d) vector_add's CUDA libraries", ["libcudar
                          ("b_run", "(d) conv's CUDA libraries", ["libcudart", "libcudnn"])):
     ok, text = maps_verdict(sid, need)
     w(f"| {label} | {'PASS' if ok else ('FAIL' if ok is False else 'not run on a GPU')} | {text} |")
+doc = json_line(out("doctor_json"))
+if doc:
+    sm = doc.get("summary", {})
+    w(f"| (e) `cuenv doctor` against the env | exit {steps['doctor_json']['rc']} | "
+      f"{sm.get('ok', '?')} ok, {sm.get('warning', '?')} warnings, {sm.get('error', '?')} errors "
+      f"(section below) |")
+aud = audit_json()
+if aud is not None:
+    w(f"| (e) PyTorch under `cuenv exec --audit` | {result_of('audit_torch')} | "
+      f"{aud.get('libraries')} CUDA-family libraries loaded, {aud.get('outside_env')} from "
+      f"outside the env, {aud.get('mixed')} families mixed (section below) |")
 w("")
 
 w("## Timings\n")
@@ -399,6 +420,45 @@ else:
     w(f"Not established: the PyTorch step {status('c_run')}"
       + (f" ({grab(c, r'^(NO (?:GPU|TORCH).*)$', '')})" if c else "") + ".\n")
 
+w("## `cuenv doctor` and the load audit (issue 7)\n")
+doc = json_line(out("doctor_json"))
+if doc:
+    drv = doc.get("driver", {})
+    seen = (f"driver {drv.get('version')} ({drv.get('version_source')}), libcuda "
+            f"`{drv.get('libcuda')}` supporting CUDA {drv.get('cuda_version')}, cuInit "
+            f"{drv.get('cu_init')}" if drv.get("version") or drv.get("libcuda") else "no driver")
+    gpus = ", ".join(f"{g['name']} ({g['compute_capability']})" for g in doc.get("gpus", []))
+    w(f"`cuenv doctor {meta.get('spec', '?')}` (step doctor_json, {status('doctor_json')}, "
+      f"{secs('doctor_json')}): {seen}; GPUs: "
+      + (f"{gpus} (from the {drv.get('gpu_source')})" if gpus else "none") + ".\n")
+    w("| check | status | found (first lines) | what to do |\n| --- | --- | --- | --- |")
+    for c in doc.get("checks", []):
+        found = "<br>".join(c["found"].splitlines()[:4]).replace("|", "\\|")
+        todo = "<br>".join(c["todo"].splitlines()).replace("|", "\\|")
+        w(f"| {c['title']} | {c['status']} | {found} | {todo} |")
+    w("")
+else:
+    w(f"`cuenv doctor --json`: {status('doctor_json')}, no JSON document in its output.\n")
+aud = audit_json()
+if aud is not None:
+    w(f"`cuenv exec --audit` of PyTorch's convolution (step audit_torch, {status('audit_torch')}, "
+      f"{secs('audit_torch')}; without the audit, step c_run: {secs('c_run')}): "
+      f"{aud.get('libraries')} CUDA-family libraries in {len(aud.get('processes', []))} "
+      f"processes; {aud.get('outside_env')} from outside the env, {aud.get('mixed')} "
+      "families loaded from two directories in one process.\n")
+    w("| pid | library | family | file | where | flags |\n| --- | --- | --- | --- | --- | --- |")
+    for p in aud.get("processes", []):
+        for lib in p.get("libraries", []):
+            flags = ", ".join(f for f, on in (("OUTSIDE THE ENV", lib.get("outside_env")),
+                                                ("MIXED", lib.get("mixed"))) if on)
+            w(f"| {p['pid']} | `{lib['name']}` | {lib['family']} | `{shorten(lib['file'])}` | "
+              f"{lib['where']} | {flags} |")
+    if not aud.get("libraries"):
+        w("| | (none) | | | | |")
+    w("")
+else:
+    w(f"`cuenv exec --audit`: {status('audit_torch')}, no audit report.\n")
+
 w("## Commands\n")
 w("Variables in the commands: "
   f"`REPO` the checkout, `CUENV` = `{shorten(meta.get('cuenv', '?')).replace(meta.get('repo', '?').split(' ')[0], '$REPO')}`, "
@@ -415,7 +475,8 @@ for sid in order:
 w("## Outputs\n")
 w("Abridged; `validate.log` beside this file in the run's output has everything.\n")
 for sid in ("gpu", "syscuda", "torchinfo", "cudahome", "mirror", "resolve", "exec_env",
-            "a_run", "b_run", "c_run", "c_control", "install_warm", "sizes"):
+            "a_run", "b_run", "c_run", "c_control", "install_warm", "sizes", "doctor",
+            "audit_torch_text"):
     if sid in steps:
         text = steps[sid]["out"].strip()
         lines = text.splitlines()

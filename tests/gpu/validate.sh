@@ -15,6 +15,9 @@
 #    (d) every program lists the CUDA libraries in its /proc/self/maps, and each is
 #    classified: env prefix, /usr/local/cuda, the driver, PyTorch's wheels. The same
 #    programs run once more without cuenv as a control;
+#    (e) `cuenv doctor` (text and --json) checks the machine against the env, and
+#    `cuenv exec --audit` runs PyTorch's convolution with the load audit (an LD_AUDIT
+#    module: every CUDA-family library it loaded, env or outside, mixes flagged);
 # 4. writes $OUT/gpu-validation.md (every figure in it measured by this run),
 #    $OUT/validate.log (each command and its whole output), $OUT/steps.tsv and
 #    $OUT/record.tar.gz (what the report is made from: tests/gpu/report.py DIR OUTDIR).
@@ -282,4 +285,16 @@ step sha256 120 "sha256sum of the cached archives (coreutils, for comparison)" \
 	'ls "$CUENV_CACHE"/archives/*.tar.xz | wc -l; du -cb "$CUENV_CACHE"/archives/*.tar.xz | tail -1; sha256sum "$CUENV_CACHE"/archives/*.tar.xz >/dev/null && echo ok'
 step sizes 60 "the env on disk" \
 	'"$CUENV" list; du -sh "$CUENV_ROOT" "$W/root2" "$CUENV_CACHE" 2>/dev/null'
+
+# ---- (e) cuenv doctor and the load audit, last: they never delay the steps above ------
+step doctor 120 "(e) cuenv doctor: driver, GPUs, compiler, loader, Python against the env" \
+	'"$CUENV" doctor "$SPEC"'
+step doctor_json 120 "(e) cuenv doctor --json" '"$CUENV" doctor "$SPEC" --json'
+step audit_torch 180 "(e) PyTorch's convolution under cuenv exec --audit" \
+	'"$CUENV" exec --audit --json --report "$W/audit.json" "$SPEC" -- python3 tests/gpu/torch_conv.py
+	 rc=$?; echo "AUDIT-JSON $(cat "$W/audit.json" 2>/dev/null)"; exit $rc'
+step audit_torch_text 180 "(e) the same, the audit as text" \
+	'"$CUENV" exec --audit --report "$W/audit.txt" "$SPEC" -- python3 tests/gpu/torch_conv.py >/dev/null
+	 rc=$?; cat "$W/audit.txt"; exit $rc'
+
 exit 0

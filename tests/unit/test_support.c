@@ -263,6 +263,13 @@ static void test_rejects_malformed_rows(void **state)
 		"cudnn 9.5.1 cuda12 0;6 matrix",
 		"cudnn 9.5.1 cuda12 0-1,2-3,4-5,6-7,8-9,10-11,12-13,14 matrix",	/* text > 31 */
 		"  # a comment must start its line",
+		"arch cuda 13.0 7.5-12.1 relnotes",		/* no range of releases */
+		"arch cuda 13.0-12.0 7.5-12.1 relnotes",	/* from after to */
+		"arch cuda 13.0-13.9 7-12.1 relnotes",	/* cc is major.minor */
+		"arch cuda 13.0-13.9 12.1-7.5 relnotes",	/* min above max */
+		"arch cuda 13.0-13.9 7.5-12.10 relnotes",	/* minor is one digit */
+		"arch cudnn 9.0-9.9 7.5-12.0 matrix",	/* cudnn needs its variant */
+		"arch nvcc 13.0-13.9 7.5-12.1 relnotes",
 	};
 	size_t i;
 
@@ -276,12 +283,57 @@ static void test_rejects_malformed_rows(void **state)
 
 		if (rc != -CUE_EDATA)
 			fail_msg("accepted: \"%s\"", bad[i]);
-		assert_string_equal(err, "support.txt:3: not a valid cuda or cudnn row");
+		assert_string_equal(err, "support.txt:3: not a valid cuda, cudnn or arch row");
 		assert_null(s.cuda);
 		assert_null(s.cudnn);
 		assert_int_equal(s.nr_cuda + s.nr_cudnn, 0);
 		free(text);
 	}
+}
+
+/* The arch rows: what each CUDA and cuDNN builds for, and their sources. */
+static void test_arch_rows(void **state)
+{
+	const struct support *s = *state;
+	static const struct {
+		const char *product, *version;
+		unsigned min, max;
+		const char *source;
+	} cases[] = {
+		{ "cuda", "11.4.2", 35, 87, "cmake" },
+		{ "cuda", "11.8.0", 35, 90, "cmake" },
+		{ "cuda", "12.0.0", 50, 90, "llvm" },
+		{ "cuda", "12.4.1", 50, 90, "llvm" },
+		{ "cuda", "12.6.3", 50, 90, "llvm" },
+		{ "cuda", "12.8.1", 50, 120, "features" },	/* Blackwell needs 12.8 */
+		{ "cuda", "12.9.1", 50, 121, "features" },
+		{ "cuda", "13.0.2", 75, 121, "relnotes" },	/* Maxwell, Pascal, Volta dropped */
+		{ "cudnn12", "9.10.2", 50, 120, "matrix" },
+		{ "cudnn13", "9.17.0", 75, 120, "matrix" },	/* Turing and newer */
+		{ "cudnn13", "9.20.0", 75, 120, "matrix" },
+	};
+	struct version v;
+	size_t i;
+
+	for (i = 0; i < NR(cases); i++) {
+		const struct support_arch *a;
+
+		v = V(cases[i].version);
+		a = support_arch(s, cases[i].product, &v);
+		if (!a)
+			fail_msg("no arch row for %s %s", cases[i].product, cases[i].version);
+		assert_int_equal(a->cc_min, cases[i].min);
+		assert_int_equal(a->cc_max, cases[i].max);
+		assert_string_equal(a->source, cases[i].source);
+	}
+	/* Unknown: no row, never a guess. */
+	v = V("9.14.0");
+	assert_null(support_arch(s, "cudnn12", &v));
+	assert_null(support_arch(s, "cudnn13", &v));
+	v = V("11.2.0");
+	assert_null(support_arch(s, "cuda", &v));
+	v = V("12.4.1");
+	assert_null(support_arch(s, "cudnn", &v));
 }
 
 int main(void)
@@ -294,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_cudnn_row_fields),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_rejects_malformed_rows),
+		cmocka_unit_test(test_arch_rows),
 	};
 
 	return cmocka_run_group_tests(tests, parse_real, release_real);
