@@ -989,6 +989,7 @@ void matrix_release(struct matrix *m)
 		plan_release(&m->rows[i]);
 	free(m->rows);
 	memset(m, 0, sizeof(*m));
+}
 
 /* ---- extra components ---- */
 
