@@ -17,6 +17,7 @@
 #include "env.h"
 #include "fs.h"
 #include "hostcc.h"
+#include "integrity.h"
 #include "layout.h"
 #include "ldcache.h"
 #include "pyenv.h"
@@ -1013,27 +1014,43 @@ static void check_lock(struct doctor *d, const struct doctor_input *in)
 static void check_store(struct doctor *d, const struct doctor_input *in)
 {
 	struct check c = { DOCTOR_OK, BUF_INIT, BUF_INIT };
-	struct store_check r;
+	char *names[1] = { d->env.name }, err[512];
+	struct integrity_opts o = { .envs = names, .nr_envs = 1 };
+	struct integrity_result r = { 0 };
 	struct store s;
+	size_t i;
+	int rc;
 
 	if (!d->have_env) {
 		found(&c, "no env to check");
 		add(d, "store", "store", &c);
 		return;
 	}
+	/* The same check as 'cuenv verify SPEC': every file re-hashed. */
 	store_paths(&s, in->root, in->cache);
-	store_check_env(&s, &d->env, &r);
+	rc = integrity_run(&s, &o, &r, err, sizeof(err));
 	store_release(&s);
-	found(&c, "%zu store entries, %zu files: %zu entries missing, %zu files missing, %zu of the "
-		  "wrong size, %zu absent from the env", r.entries, r.files, r.entries_missing,
-	      r.files_missing, r.files_resized, r.env_missing);
-	if (r.first_problem[0]) {
+	if (rc < 0) {
 		worse(&c, DOCTOR_ERROR);
-		found(&c, "first problem: %s", r.first_problem);
-		todo(&c, "reinstall: 'cuenv uninstall %s' then 'cuenv install %s'", d->env.name,
-		     d->env.spec);
+		found(&c, "cannot check the store: %s", err);
+	} else {
+		found(&c, "%zu store entries, %zu files, %.1f MB re-hashed: %zu differences from what "
+			  "install recorded", r.entries, r.files, r.bytes / 1e6, r.nr);
+		for (i = 0; i < r.nr && i < 5; i++) {
+			const struct integrity_problem *p = &r.problems[i];
+
+			found(&c, "%s %s (%s %s)", integrity_kind_name(p->kind), p->path,
+			      p->in_env ? "env" : "store entry", p->owner);
+		}
+		if (r.nr > 5)
+			found(&c, "and %zu more", r.nr - 5);
+		if (r.nr) {
+			worse(&c, DOCTOR_ERROR);
+			todo(&c, "see 'cuenv verify %s'; reinstall: 'cuenv uninstall %s' then "
+				 "'cuenv install %s'", d->env.name, d->env.name, d->env.spec);
+		}
 	}
-	found(&c, "sizes only: 'cuenv verify' re-hashes every file");
+	integrity_result_release(&r);
 	add(d, "store", "store", &c);
 }
 

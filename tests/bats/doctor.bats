@@ -29,30 +29,6 @@ setup() {
     export CUENV_TEST_LIBCUDA=none CUENV_TEST_NVIDIA_SMI=none
     export CUENV_TEST_LDCACHE=$FAKE/empty.cache
     unset FAKECUDA_VERSION FAKECUDA_INIT FAKECUDA_GPUS FAKECUDA_HANG NVCC_CCBIN VIRTUAL_ENV CONDA_PREFIX
-    # nvcc's limits as CUDA 12.x and 13.0 write them (the fixture's header has none).
-    host_config "$E124DNN" 13 17
-    host_config "$E124" 13 17
-    host_config "$E126" 13 18
-    host_config "$E130DNN" 15 20
-}
-
-# host_config PREFIX GCC_MAX CLANG_MAX: the env's include/crt/host_config.h, replaced (the
-# file is a hard link into the template: remove, then write).
-host_config() {
-    local f=$1/include/crt/host_config.h
-    rm -f "$f"
-    cat >"$f" <<EOF
-#if defined(__GNUC__)
-#if __GNUC__ > $2
-#error -- unsupported GNU version! gcc versions later than $2 are not supported!
-#endif
-#if defined(__clang__) && !defined(__ibmxl_vrm__)
-#if (__clang_major__ >= $(($3 + 1))) || (__clang_major__ < 3)
-#error -- unsupported clang version! clang version must be less than $(($3 + 1)) and greater than 3.2 .
-#endif
-#endif
-#endif
-EOF
 }
 
 # mk_ldcache OUT [NAME=PATH ...]: a glibc-ld.so.cache1.1 file with these x86_64 entries.
@@ -538,8 +514,8 @@ fake_venv() {
     assert_failure 1
     run check store
     assert_line error
-    assert_line "first problem: 'lib/libcudart_static.a' is missing from the store entry $entry"
-    assert_line "TODO: reinstall: 'cuenv uninstall $ENV124' then 'cuenv install 12.4'"
+    assert_line "missing $CUENV_ROOT/store/$entry/lib/libcudart_static.a (store entry $entry)"
+    assert_line "TODO: see 'cuenv verify $ENV124'; reinstall: 'cuenv uninstall $ENV124' then 'cuenv install 12.4'"
 }
 
 @test "CUENV_* variables: a typo and a test seam are warnings; another active env too" {
