@@ -45,8 +45,14 @@ if readelf -d "$tmp/bin/cuenv" | grep -q '(RUNPATH)'; then die "bin/cuenv has a 
 
 # 3. the libraries: what ldd lists for cuenv and for this host's libcurl.so.4, glibc's
 #    own objects left out (the target's glibc must be the one that runs them).
-curl=$(ldconfig -p | awk '/libcurl\.so\.4 /{print $NF; exit}')
-[ -n "$curl" ] || die "no libcurl.so.4 in ldconfig -p"
+# cuenv opens libcurl, libarchive and libcrypto with dlopen: ldd of cuenv does not
+# list them, so each is looked up here and bundled with its own dependencies.
+dlopened=()
+for so in libcurl.so.4 libarchive.so.13 libcrypto.so.3; do
+	p=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ {print $NF; exit}')
+	[ -n "$p" ] || die "no $so in ldconfig -p"
+	dlopened+=("$so $p")
+done
 glibc_names='(linux-vdso|ld-linux[^ /]*|libc|libm|libdl|librt|libpthread|libresolv|libutil|libanl|libnsl|libmvec)\.so'
 glibc="^$glibc_names"
 
@@ -55,8 +61,10 @@ mkdir -p "$out/bin" "$out/lib"
 cp "$tmp/bin/cuenv" "$tmp/bin/cuenv-shim" "$tmp/bin/cuenv-audit.so" "$out/bin/"
 {
 	ldd "$tmp/bin/cuenv"
-	ldd "$curl"
-	echo "	libcurl.so.4 => $curl (0)"
+	for d in "${dlopened[@]}"; do
+		ldd "${d#* }"
+		echo "	${d% *} => ${d#* } (0)"
+	done
 } | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u |
 	while read -r name path; do
 		if [[ $name =~ $glibc ]]; then continue; fi
