@@ -262,12 +262,19 @@ static void scan_wheel_cudnn(struct pyenv *p)
 	}
 }
 
-/* What the python3 on PATH says its prefix and site directories are (no import but site). */
+/*
+ * What the python3 on PATH says its prefix and package directories are: its
+ * site directories, the entries .pth files add, and PYTHONPATH's, which the
+ * programs it runs honour (isolated mode, -I, keeps the current directory
+ * and PYTHON* variables from changing this query itself; no import but site).
+ */
 static int ask_python(const char *py, struct pyenv *out)
 {
 	char *argv[] = { (char *)py, "-I", "-c",
-			 "import site, sys\nprint(sys.prefix)\n"
-			 "for p in site.getsitepackages() + [site.getusersitepackages()]: print(p)",
+			 "import os, site, sys\nprint(sys.prefix)\n"
+			 "pp = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]\n"
+			 "for p in site.getsitepackages() + [site.getusersitepackages()] + pp + sys.path:\n"
+			 "    if os.path.isabs(p) and os.path.isdir(p): print(p)",
 			 NULL };
 	struct buf b = BUF_INIT;
 	char *line, *next;
@@ -291,10 +298,41 @@ static int ask_python(const char *py, struct pyenv *out)
 	return out->prefix ? 0 : -ENOENT;
 }
 
+/* PYTHONPATH's directories come before the site directories, as in sys.path. */
+static void add_pythonpath(struct pyenv *out)
+{
+	const char *pp = getenv("PYTHONPATH"), *s, *e;
+	char **sites = out->sites;
+	size_t nr = out->nr_sites, i;
+	struct stat st;
+
+	if (!pp || !*pp)
+		return;
+	out->sites = NULL;
+	out->nr_sites = 0;
+	for (s = pp; *s; s = *e ? e + 1 : e) {
+		char *dir;
+
+		e = strchr(s, ':');
+		if (!e)
+			e = s + strlen(s);
+		dir = xstrndup(s, (size_t)(e - s));
+		if (*dir == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			add_site(out, dir);
+		free(dir);
+	}
+	for (i = 0; i < nr; i++) {
+		add_site(out, sites[i]);
+		free(sites[i]);
+	}
+	free(sites);
+}
+
 static void scan_sites(struct pyenv *out)
 {
 	size_t i;
 
+	add_pythonpath(out);
 	for (i = 0; i < out->nr_sites; i++)
 		scan_dists(out, out->sites[i]);
 	for (i = 0; i < out->nr_sites; i++) {

@@ -451,6 +451,18 @@ fake_venv() {
     assert_line "TODO: run PyTorch outside the env, or use an env with the wheel's cuDNN ('cuenv use 12.4.1+cudnn9.1')"
 }
 
+@test "python: packages found through PYTHONPATH (no venv, the system python3), as programs import them" {
+    # The GPU machine's PyTorch was importable this way: doctor must not miss it.
+    fake_venv "$T/venv" 9.20.0.48
+    sp=$T/venv/lib/python3.11/site-packages
+    PATH=/usr/bin:/bin PYTHONPATH="/nonexistent:$sp" doctor_json 12.4+cudnn9
+    run check python
+    assert_line warning
+    assert_line "torch 2.5.1+cu124, built for CUDA 12.4"
+    assert_line --partial "nvidia-cudnn-cu12 9.20.0.48"
+    assert_line --partial "its cuDNN: $sp/nvidia/cudnn/lib/libcudnn.so.9"
+}
+
 @test "python: the env's cuDNN older than the wheel's is said so; another CUDA major too" {
     fake_venv "$T/venv" 9.20.0.48
     VIRTUAL_ENV=$T/venv doctor_json 13.0+cudnn9
