@@ -359,11 +359,46 @@ static void prefix_sites(struct pyenv *out, const char *prefix)
 	free(s);
 }
 
+/*
+ * A virtualenv's python3 is a symbolic link to the base interpreter: the
+ * pyvenv.cfg above its own bin/ says it is one, before the link is followed.
+ */
+static char *venv_of(const char *py)
+{
+	char *dir = xstrdup(py), *slash, *cfg;
+	struct stat st;
+
+	if ((slash = strrchr(dir, '/')))
+		*slash = '\0';
+	if (!slash || !(slash = strrchr(dir, '/'))) {
+		free(dir);
+		return NULL;
+	}
+	*slash = '\0';
+	cfg = xasprintf("%s/pyvenv.cfg", *dir ? dir : "");
+	if (stat(cfg, &st) == 0 && S_ISREG(st.st_mode)) {
+		free(cfg);
+		return dir;
+	}
+	free(cfg);
+	free(dir);
+	return NULL;
+}
+
 /* The prefix of an interpreter binary (two levels above its real path), if it has sites. */
 static int guess_prefix(const char *py, struct pyenv *out)
 {
-	char *real = fs_realpath(py), *slash, *s;
+	char *real = fs_realpath(py), *slash, *s, *venv = venv_of(py);
 	const char *home = getenv("HOME");
+
+	if (venv) {
+		free(real);
+		out->prefix = venv;
+		out->kind = "virtualenv of the python3 on PATH";
+		prefix_sites(out, venv);
+		scan_sites(out);
+		return 0;
+	}
 
 	if (!real || !(slash = strrchr(real, '/')) || strncmp(slash + 1, "python3", 7)) {
 		free(real);

@@ -451,6 +451,19 @@ fake_venv() {
     assert_line "TODO: run PyTorch outside the env, or use an env with the wheel's cuDNN ('cuenv use 12.4.1+cudnn9.1')"
 }
 
+@test "python: a virtualenv's python3 first on PATH, VIRTUAL_ENV unset (its python3 links to the base one)" {
+    fake_venv "$T/venv" 9.20.0.48
+    mkdir -p "$T/venv/bin"
+    ln -s /usr/bin/python3 "$T/venv/bin/python3"
+    printf 'home = /usr/bin\ninclude-system-site-packages = false\n' >"$T/venv/pyvenv.cfg"
+    PATH="$T/venv/bin:/usr/bin:/bin" doctor_json 12.4+cudnn9
+    run check python
+    assert_line warning
+    assert_line "virtualenv of the python3 on PATH $T/venv"
+    assert_line "torch 2.5.1+cu124, built for CUDA 12.4"
+    assert_line --partial "nvidia-cudnn-cu12 9.20.0.48"
+}
+
 @test "python: packages found through PYTHONPATH (no venv, the system python3), as programs import them" {
     # The GPU machine's PyTorch was importable this way: doctor must not miss it.
     fake_venv "$T/venv" 9.20.0.48
