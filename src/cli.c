@@ -424,13 +424,9 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 
 static void check_lock(struct pinned *pd, struct cli_ctx *x)
 {
-	struct buf b = BUF_INIT;
 	char err[512];
 
-	if (fs_read_file(pd->lock_path, 1 << 20, &b) < 0) {
-		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "there is no lock '%s'",
-			 pd->lock_path);
-	} else if (lock_parse(&pd->lock, b.s, b.len, pd->lock_path, err, sizeof(err)) < 0) {
+	if (lock_load(&pd->lock, pd->lock_path, pd->pin.source == PIN_FILE, err, sizeof(err)) < 0) {
 		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "%s", err);
 	} else {
 		pd->have_lock = true;
@@ -446,7 +442,6 @@ static void check_lock(struct pinned *pd, struct cli_ctx *x)
 		else
 			pd->lock_matches = true;
 	}
-	buf_release(&b);
 }
 
 /* A pin's spec and profile must make sense: say which file and line when not. */

@@ -198,11 +198,16 @@ int extract_check_name(const char *name, const char **why)
 		return *why = "name is not valid UTF-8", -CUE_EUNSAFEPATH;
 	if (depth > EXTRACT_MAX_DEPTH)
 		return *why = "more than 64 path components", -CUE_EUNSAFEPATH;
+	/* The store's receipt and the env's .cuenv/ live at the root: archives stay clear of them. */
+	if (!strncmp(name, ".cuenv", 6))
+		return *why = "name reserved for cuenv's own files", -CUE_EUNSAFEPATH;
 	for (s = name;; s++) {
 		if (*s && *s != '/')
 			continue;
 		if (s == seg)
 			return *why = "empty path component", -CUE_EUNSAFEPATH;
+		if (s - seg > EXTRACT_MAX_NAME)
+			return *why = "path component longer than 255 bytes", -CUE_EUNSAFEPATH;
 		if ((s - seg == 1 && seg[0] == '.') || (s - seg == 2 && !strncmp(seg, "..", 2)))
 			return *why = "'.' or '..' component", -CUE_EUNSAFEPATH;
 		if (!*s)

@@ -63,17 +63,17 @@ fi
 
 if [ "$mode" = all ]; then
     if command -v clang >/dev/null 2>&1; then
-        for f in manifest spec; do
+        for f in manifest spec pin archive; do
             log=$logs/fuzz_$f.log
             make --no-print-directory -s build/fuzz/fuzz_$f >"$log" 2>&1 &&
                 mkdir -p build/fuzz/corpus-fuzz_$f &&
-                build/fuzz/fuzz_$f -max_total_time="${FUZZ_TIME:-30}" -timeout=10 \
+                build/fuzz/fuzz_$f -max_total_time="${FUZZ_TIME:-20}" -timeout=10 \
                     -rss_limit_mb=2048 -dict=tests/fuzz/$f.dict \
                     build/fuzz/corpus-fuzz_$f tests/fuzz/corpus/$f \
                     >>"$log" 2>&1
             status=$?
             if [ $status -eq 0 ]; then
-                echo "ok 1 - fuzz_$f ran ${FUZZ_TIME:-30}s without a crash" >>"$log"
+                echo "ok 1 - fuzz_$f ran ${FUZZ_TIME:-20}s without a crash" >>"$log"
             fi
             tally "fuzz_$f" "$log" $status
             [ $status -eq 0 ] || tail -30 "$log"
