@@ -424,9 +424,15 @@ int cli_installed(const char *cmd, const char *text, const char *profile,
 
 static void check_lock(struct pinned *pd, struct cli_ctx *x)
 {
-	char err[512];
+	char err[512], why[128];
 
-	if (lock_load(&pd->lock, pd->lock_path, pd->pin.source == PIN_FILE, err, sizeof(err)) < 0) {
+	/* A project's lock is trusted like its pin; the global one lives in the user's root. */
+	if (pd->pin.source == PIN_FILE && access(pd->lock_path, F_OK) == 0 &&
+	    !pin_trusted(pd->lock_path, why, sizeof(why))) {
+		out_warn("ignoring '%s': %s", pd->lock_path, why);
+		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "'%s' is not trusted: %s",
+			 pd->lock_path, why);
+	} else if (lock_load(&pd->lock, pd->lock_path, false, err, sizeof(err)) < 0) {
 		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "%s", err);
 	} else {
 		pd->have_lock = true;
