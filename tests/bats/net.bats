@@ -98,7 +98,7 @@ assert_recovers() {
     assert_equal "$(stat -c %s "$(cache_file cuda_cudart 12.4.1 part)")" 2000
     assert_recovers
     run srv_log "$CUDART_GLOB"
-    assert_line --index 4 --regexp "^206 bytes=2000- - - $((CUDART_SIZE - 2000)) -\$"
+    assert_line --index 4 --regexp "^206 bytes=2000- \"[^\"]+\" - $((CUDART_SIZE - 2000)) -\$"
 }
 
 @test "reset before any body byte, forever: exit 4 after 1 + CUENV_RETRIES requests" {
