@@ -44,6 +44,7 @@ static struct {
 	int (*entry_sparse_count)(struct archive_entry *);
 	const char *(*entry_symlink)(struct archive_entry *);
 	const char *(*error_string)(struct archive *);
+	int (*filter_code)(struct archive *, int);
 	int (*read_data_block)(struct archive *, const void **, size_t *, la_int64_t *);
 	int (*read_free)(struct archive *);
 	struct archive *(*read_new)(void);
@@ -82,6 +83,7 @@ static void load_libarchive(void)
 	    !sym(dl, &la.entry_sparse_count, "archive_entry_sparse_count") ||
 	    !sym(dl, &la.entry_symlink, "archive_entry_symlink") ||
 	    !sym(dl, &la.error_string, "archive_error_string") ||
+	    !sym(dl, &la.filter_code, "archive_filter_code") ||
 	    !sym(dl, &la.read_data_block, "archive_read_data_block") ||
 	    !sym(dl, &la.read_free, "archive_read_free") ||
 	    !sym(dl, &la.read_new, "archive_read_new") ||
@@ -589,7 +591,8 @@ static int do_entry(struct ctx *x, struct archive *a, struct archive_entry *e, c
 			rc = do_symlink(x, e, rel);
 			break;
 		default:
-			rc = refuse(x, -CUE_EUNSAFEPATH, rel, "device, fifo or socket");
+			rc = refuse(x, -CUE_EUNSAFEPATH, rel,
+				    "device, fifo, socket or other special entry");
 		}
 	}
 	free(rel);
@@ -617,6 +620,12 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 	if (la.read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK) {
 		rc = refuse(&x, -CUE_EARCHIVE, NULL, "not an xz-compressed tar archive (%s)",
 			    la.error_string(a));
+		goto out;
+	}
+	/* libarchive always reads uncompressed input too: NVIDIA's archives are xz, nothing else is. */
+	if (la.filter_code(a, 0) != ARCHIVE_FILTER_XZ) {
+		rc = refuse(&x, -CUE_EARCHIVE, NULL,
+			    "not an xz-compressed tar archive (not compressed with xz)");
 		goto out;
 	}
 	while (!rc) {

@@ -197,6 +197,10 @@ int fetch_buffer(const char *url, size_t max, unsigned flags, struct buf *out, c
 	} else if (cc == CURLE_HTTP_RETURNED_ERROR || status >= 400) {
 		snprintf(err, errlen, "%s: HTTP %ld", url, status);
 		rc = -CUE_EHTTP;
+	} else if (cc == CURLE_OK && status && status != 200) {
+		/* A 3xx libcurl did not follow (no Location), a 204...: its body is no document. */
+		snprintf(err, errlen, "%s: HTTP %ld", url, status);
+		rc = -CUE_EHTTP;
 	} else if (cc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url, *cerr ? cerr : api.easy_strerror(cc));
 		rc = -CUE_ENETWORK;
@@ -246,6 +250,7 @@ struct fetch_xfer {
 	long long retry_at;		/* ms; 0 when not waiting */
 	bool resumed;			/* some bytes came from an earlier attempt */
 	bool restarted;			/* already started over once after a bad digest */
+	bool bad_range;			/* a 206 with other bytes than asked for */
 	int fail;			/* a verdict from a callback: negative code */
 	char validator[256];		/* ETag or Last-Modified we resume with (If-Range) */
 	char resp_etag[256];		/* the current response's, until its headers end */
@@ -436,13 +441,14 @@ static int check_response(struct fetch_xfer *x)
 		if (restart_part(x) < 0)
 			return xfail(x, -EIO, "cannot start '%s' over", x->it->part_path);
 		x->offset = 0;
-	} else if (x->offset && status == 206 && x->range_start != (long long)x->offset) {
-		return xfail(x, -CUE_ENETWORK, "server resumed at byte %lld, not %llu",
+	} else if (status == 206 && x->range_start != (long long)x->offset) {
+		/* Not the bytes we asked for (or no Content-Range at all): start over. */
+		x->bad_range = true;
+		if (x->range_start < 0)
+			return xfail(x, -CUE_ENETWORK, "server sent a partial response (206) "
+						       "without a Content-Range");
+		return xfail(x, -CUE_ENETWORK, "server sent bytes from %lld, not from %llu",
 			     x->range_start, (unsigned long long)x->offset);
-	} else if (status == 206 && x->range_start < 0) {
-		/* A 206 to a request without a range, or without Content-Range: not our bytes. */
-		return xfail(x, -CUE_ENETWORK, "server sent a partial response (206) without "
-					       "the range asked for");
 	}
 	/* The bytes that follow belong to this version of the file: remember which. */
 	if (status == 200 || !*x->validator) {
@@ -503,7 +509,19 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct fetch_xfer *x = ctx;
 	size_t len = size * n, off = 0;
+	long status = 0;
 
+	/*
+	 * Only a 200 or 206 carries the archive. libcurl hands over the body of
+	 * any other final answer (a 3xx it does not follow, such as one without
+	 * a Location): never a byte of it into the partial file.
+	 */
+	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200 && status != 206) {
+		x->fail = xfail(x, -CUE_EHTTP, "HTTP %ld%s", status,
+				status >= 300 && status < 400 ? " (a redirect without a Location)" : "");
+		return 0;
+	}
 	/* The hard cap lives here: MAXFILESIZE is not enforced in flight before curl 8.4. */
 	if (x->it->received + len > x->it->size) {
 		x->fail = xfail(x, -CUE_ESIZE, "server sent more than the manifest's %llu bytes",
@@ -676,6 +694,10 @@ static void describe(struct fetch_xfer *x, CURLcode cc, long status)
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		xfail(x, -CUE_ENETWORK, "stalled: below 1024 bytes/s for %u s or no connection (%s)",
 		      x->f->o.stall_s, *x->cerr ? x->cerr : "timeout");
+	else if (cc == CURLE_OUT_OF_MEMORY)
+		/* What libcurl 7.88 reports for a header line over its 100 kB limit. */
+		xfail(x, -CUE_ENETWORK, "response headers too large (libcurl: %s)",
+		      *x->cerr ? x->cerr : api.easy_strerror(cc));
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
 		xfail(x, -CUE_ENETWORK, "TLS certificate verification failed: %s",
 		      *x->cerr ? x->cerr : api.easy_strerror(cc));
@@ -724,6 +746,16 @@ static void on_done(struct fetcher *f, struct fetch_xfer *x, CURLcode cc)
 	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	api.easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
 	stop_handle(f, x);
+	/* A 206 of the wrong bytes: forget the partial file and ask for all of it once more. */
+	if (x->fail && x->bad_range && !x->restarted && restart_part(x) == 0 &&
+	    ++x->it->attempts < f->o.attempts) {
+		x->restarted = true;
+		x->bad_range = false;
+		x->fail = 0;
+		x->it->rc = 0;
+		x->retry_at = now_ms();
+		return;
+	}
 	if (x->fail) {
 		finish(f, x);
 		return;

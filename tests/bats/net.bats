@@ -360,7 +360,7 @@ assert r["fault"] == "gzipbomb/0", r' "$CUDART"
     assert_success
     run srv_log "$CUDART_GLOB"
     assert_equal "${#lines[@]}" 2
-    assert_line --index 1 "200 bytes=1000- - - $CUDART_SIZE norange/0"
+    assert_line --index 1 --regexp "^200 bytes=1000- \"[^\"]+\" - $CUDART_SIZE norange/0\$"
     assert_env_ok "$CUENV_ROOT/envs/$ENV"
     assert_no_leftovers
     assert_cache_clean
