@@ -517,7 +517,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	 * a Location): never a byte of it into the partial file.
 	 */
 	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200 && status != 206) {
+	if (status != 200 && status != 206 && status != 0 /* file:// */) {
 		x->fail = xfail(x, -CUE_EHTTP, "HTTP %ld%s", status,
 				status >= 300 && status < 400 ? " (a redirect without a Location)" : "");
 		return 0;
