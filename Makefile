@@ -6,6 +6,7 @@
 #   make demo       cuenv's main job on the bundled catalogue
 #   make bench      speed figures as ratios against a baseline of the same run
 #   make fuzz       libFuzzer targets (clang), FUZZ_TIME seconds each
+#   make valgrind   unit tests and an install session under valgrind memcheck
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION := 0.1.0
@@ -65,7 +66,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 BUNDLE_FILES := $(sort $(wildcard manifests/cuda/*.json manifests/cudnn/*.json)) manifests/support.txt
 
-.PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz install clean \
+.PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz valgrind install clean \
 	format-check lint completions FORCE
 
 all: bin/cuenv bin/cuenv-shim
@@ -137,6 +138,11 @@ check-unit: all $(UNIT_BINS)
 
 check-bats: all
 	$(Q)FLAVOR=$(FLAVOR) tests/run-tests.sh --only-bats
+
+# valgrind runs the plain build: the sanitizers and memcheck do not mix.
+valgrind:
+	$(Q)$(MAKE) --no-print-directory SAN= all $(patsubst tests/unit/%.c,build/std/tests/%,$(UNIT_SRCS))
+	$(Q)tests/valgrind.sh $(patsubst tests/unit/%.c,build/std/tests/%,$(UNIT_SRCS))
 
 FUZZERS := fuzz_manifest fuzz_spec fuzz_pin fuzz_archive
 FUZZ_B := build/fuzz

@@ -5,7 +5,8 @@
 # Unit tests (cmocka) and bats tests both speak TAP; every "ok" and "not ok"
 # line counts. A binary that dies before reporting counts as one failure.
 # With clang present, each libFuzzer target also runs FUZZ_TIME seconds and
-# counts as one test.
+# counts as one test. A std run also builds the sanitizer flavor and runs the
+# unit tests and the hostile-input bats files (SAN_BATS) against it.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -59,6 +60,39 @@ if [ "$mode" != unit ]; then
     log=$logs/bats.tap
     bats --tap tests/bats >"$log" 2>&1
     tally bats "$log" $?
+fi
+
+# The sanitizer build (ASan + UBSan) against the hostile-input tests: the unit
+# tests and SAN_BATS run again with CUENV_TEST_BIN=build/san/cuenv (its shim
+# beside it). Skipped when this run is the SAN flavor already, or with
+# CUENV_CHECK_SAN=0.
+SAN_BATS="tar.bats tar_variants.bats manifest.bats net.bats net_variants.bats cache_variants.bats pins.bats"
+if [ "$mode" = all ] && [ "$flavor" = std ] && [ "${CUENV_CHECK_SAN:-1}" = 1 ]; then
+    san_units=()
+    for bin in "$@"; do
+        san_units+=("build/san/tests/$(basename "$bin")")
+    done
+    log=$logs/san-build.log
+    if make --no-print-directory -s SAN=1 build/san/cuenv build/san/cuenv-shim "${san_units[@]}" \
+        >"$log" 2>&1; then
+        for bin in "${san_units[@]}"; do
+            name=san/$(basename "$bin")
+            slog=$logs/san-$(basename "$bin").tap
+            CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$slog" 2>&1
+            tally "$name" "$slog" $?
+        done
+        slog=$logs/bats-san.tap
+        files=()
+        for f in $SAN_BATS; do
+            files+=("tests/bats/$f")
+        done
+        CUENV_TEST_BIN=$PWD/build/san/cuenv bats --tap "${files[@]}" >"$slog" 2>&1
+        tally "bats (SAN: ${SAN_BATS// /, })" "$slog" $?
+    else
+        echo "not ok - the sanitizer build failed" >>"$log"
+        tally san-build "$log" 1
+        tail -30 "$log"
+    fi
 fi
 
 if [ "$mode" = all ]; then

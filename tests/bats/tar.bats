@@ -92,7 +92,7 @@ declare -gA WHY=(
     [top_dir_mismatch]="entry 'cuda_cudart-linux-x86_64-12\.4\.127-archive/?': outside the archive root 'cuda_cudart-linux-x86_64-99\.0\.[0-9]+-archive/'"
 )
 
-@test "the sentinel trick: /proc/self/cwd/outside is this test's own sentinel" {
+@test "[TAR] the sentinel trick: /proc/self/cwd/outside is this test's own sentinel" {
     # Every escape in the cached hostile archives aims at /proc/self/cwd/outside.
     [ "$(h_case ok_control n)" = 0 ]
     [ "$(wc -l <"$BATS_FILE_TMPDIR/cases.tsv")" -ge 47 ]
@@ -107,7 +107,7 @@ declare -gA WHY=(
     fi
 }
 
-@test "ok_control installs over http: the tree equals the archive (SSO), a second run makes no request" {
+@test "REL-32: ok_control installs over http: the tree equals the archive (SSO), a second run makes no request" {
     installs ok_control
     local before
     before=$(h_hits "$MURL")
@@ -251,7 +251,7 @@ declare -gA WHY=(
     refused pax_path_nul 5
 }
 
-@test "as uid 65534 with umask 000: refusals and installs behave the same" {
+@test "[TAR] as uid 65534 with umask 000: refusals and installs behave the same" {
     H_NOBODY_DIR=$(mktemp -d /tmp/cuenv-tar-65534.XXXXXX)
     chmod 755 "$H_NOBODY_DIR"
     cd "$H_NOBODY_DIR"
@@ -302,7 +302,7 @@ declare -gA WHY=(
     [ -d realroot/sub/cuenv/envs/cuda-99.0.0-runtime/lib ]
 }
 
-@test "every hostile case of cases.json is covered by this file" {
+@test "[TAR] every hostile case of cases.json is covered by this file" {
     local name
     while IFS=$'\t' read -r _ name _; do
         case $name in

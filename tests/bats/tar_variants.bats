@@ -176,7 +176,7 @@ declare -gA WHY=(
     h_assert_sentinel
 }
 
-@test "every v_ case of cases.json is covered by this file" {
+@test "[TAR] every v_ case of cases.json is covered by this file" {
     local name expect
     while IFS=$'\t' read -r _ name expect _; do
         case $name in
