@@ -823,8 +823,9 @@ static char **env_for(const struct shim *sh, const char *prefix, const char *nam
 	const char *set[12];
 	size_t n = 0, i;
 
-	if (strchr(prefix, ':'))
-		die(126, "env prefix '%s' contains ':'", prefix);
+	/* paths.c paths_listable(): a ':' would split it, a newline end a line. */
+	if (strchr(prefix, ':') || !printable(prefix))
+		die(126, "env prefix '%s' contains ':' or a control character", prefix);
 	xfmt(below, "%s/%s/", sh->root, LAYOUT_ENVS_DIR);
 	xfmt(bin, "%s/bin", prefix);
 	xfmt(lib, "%s/lib", prefix);

@@ -584,6 +584,13 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 		root = paths_root();
 		t->prefix = xasprintf("%s/envs/%s", root, t->name);
 		free(root);
+		/* The shim refuses the same (exit 126): such a prefix cannot go on PATH. */
+		if (!paths_listable(t->prefix)) {
+			out_error("env prefix '%s' contains ':' or a control character: it cannot go "
+				  "on PATH or LD_LIBRARY_PATH", t->prefix);
+			out_hint("set CUENV_ROOT to a directory without ':'");
+			return 1;
+		}
 	}
 	return 0;
 }

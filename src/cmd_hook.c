@@ -172,8 +172,13 @@ static void plan_ops(struct env_ops *ops, const char *root, const char *name)
 	}
 	if (active && !strcmp(active, name))
 		return;
-	env_save_originals(ops, env_getenv, NULL);
 	prefix = xasprintf("%s/envs/%s", root, name);
+	if (!paths_listable(prefix)) {
+		out_warn("env prefix '%s' contains ':' or a control character: not activated", prefix);
+		free(prefix);
+		return;
+	}
+	env_save_originals(ops, env_getenv, NULL);
 	/* The same variables as 'cuenv env' gives; the user's own come back on leaving. */
 	env_activate(ops, root, prefix, name, env_getenv, NULL);
 	free(prefix);

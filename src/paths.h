@@ -12,8 +12,17 @@
 #ifndef CUENV_PATHS_H
 #define CUENV_PATHS_H
 
+#include <stdbool.h>
+
 char *paths_root(void);
 char *paths_cache(void);
 char *paths_config_file(void);
+
+/*
+ * Can path go into a ':' list (PATH, LD_LIBRARY_PATH)? Not with a ':' (it
+ * would split into two entries, the second relative: the current directory
+ * decides) nor with a control character (a newline ends a $GITHUB_ENV line).
+ */
+bool paths_listable(const char *path);
 
 #endif

@@ -377,3 +377,53 @@ lock12() {
     assert_both "$d" "$ENV130DNN"
     assert_equal "$(cd "$d" && "$CUENV" current)" "$ENV130DNN (set by the global default $CUENV_ROOT/global-version)"
 }
+
+# ---- the environment the shim and cuenv read ----
+
+@test "[SHIM] a CUENV_ROOT with ':' or a newline: cuenv refuses the prefix (exit 1), the shim too (126), the hook activates nothing" {
+    local r
+    for r in "$T/a:b/root" "$T/nl"$'\n'"EVIL=1/root"; do
+        mkdir -p "$r"
+        act_copy_root "$r"
+        pin "$T/p/c2" 12.6
+        cd "$T/p/c2"
+        CUENV_ROOT=$r trun "$CUENV" exec -- sh -c 'echo "$LD_LIBRARY_PATH"'
+        assert_failure 1
+        assert_output ""
+        assert_stderr_line "^cuenv: error: env prefix '.*' contains ':' or a control character"
+        CUENV_ROOT=$r trun "$CUENV" env --shell github
+        assert_failure 1
+        assert_output ""
+        # (Such a shims directory cannot even go on PATH: run the shim by its path.)
+        CUENV_ROOT=$r trun "$r/shims/nvcc" --version
+        assert_failure 126
+        assert_stderr_regexp "contains ':' or a control character"
+        CUENV_ROOT=$r trun "$CUENV" hook bash --eval
+        assert_success
+        [[ $output != *LD_LIBRARY_PATH* ]] || fail "the hook activated it: $output"
+    done
+}
+
+@test "[SHIM] CUENV_SHIM_DEPTH garbage, negative or overflowing: counted from 0 or refused as a loop, never wrapped around" {
+    pin "$T/d" 12.6
+    local v
+    for v in abc -1 '' 19; do
+        CUENV_SHIM_DEPTH=$v assert_both "$T/d" "$ENV126"
+    done
+    for v in 20 99999999999999999999999 18446744073709551615 18446744073709551616; do
+        cd "$T/d"
+        CUENV_SHIM_DEPTH=$v PATH=$SPATH trun sh -c true
+        assert_failure 126
+        assert_stderr_regexp "shim loop"
+    done
+}
+
+@test "[SHIM] CUENV_VERSION with a newline and a profile line, or a control character: cuenv and the shim read it alike" {
+    mkdir -p "$T/e"
+    CUENV_VERSION=$'12.4\nprofile = runtime' assert_both "$T/e" "$ENV124RT"
+    CUENV_VERSION=$'12.4\nprofile = bogus' both "$T/e"
+    [ "$CUR_STATUS" -ne 0 ] && [ "$SH_STATUS" -eq 126 ] || fail "accepted: $CUR / $SH"
+    CUENV_VERSION=$'12.4\x1b[2J' both "$T/e"
+    [ "$CUR_STATUS" -ne 0 ] && [ "$SH_STATUS" -eq 126 ] || fail "accepted: $CUR / $SH"
+    [[ $CUR_ERR$SH_ERR != *$'\x1b'* ]] || fail "a raw escape reached stderr"
+}
