@@ -268,6 +268,43 @@ static struct extract_file *record(struct ctx *x, const char *path, char type, m
 }
 
 /*
+ * fs_open_dir_at(x->root, rel, true), recording each directory it has to
+ * create: archives may leave out the entries of parent directories, and the
+ * store's receipt lists everything that is in the entry.
+ */
+static int open_dirs(struct ctx *x, const char *rel)
+{
+	char *copy = xstrdup(rel), *comp, *next;
+	int fd = openat(x->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), nfd;
+
+	if (fd < 0)
+		fd = -errno;
+	for (comp = copy; fd >= 0 && comp && *comp; comp = next) {
+		next = strchr(comp, '/');
+		if (next)
+			*next++ = '\0';
+		if (mkdirat(fd, comp, 0755) == 0) {
+			char *made = xstrndup(rel, (size_t)(comp - copy) + strlen(comp));
+
+			record(x, made, EXTRACT_DIR, 0755);
+			free(made);
+		} else if (errno != EEXIST) {
+			nfd = -errno;
+			close(fd);
+			fd = nfd;
+			break;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			nfd = -errno;
+		close(fd);
+		fd = nfd;
+	}
+	free(copy);
+	return fd;
+}
+
+/*
  * Open the parent directory of rel below the root, creating directories as
  * needed, one component at a time and never following a symlink. Returns a
  * directory fd owned by x (do not close) or -errno; *leaf points into rel.
@@ -285,7 +322,7 @@ static int open_parent(struct ctx *x, const char *rel, const char **leaf)
 		return x->parent_fd;
 	free(x->parent_path);
 	x->parent_path = xstrndup(rel, (size_t)(slash - rel));
-	fd = fs_open_dir_at(x->root, x->parent_path, true);
+	fd = open_dirs(x, x->parent_path);
 	if (x->parent_fd >= 0)
 		close(x->parent_fd);
 	x->parent_fd = fd < 0 ? -1 : fd;
