@@ -193,6 +193,13 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	close(fd);
 }
 
+/* The scratch directory goes when the fuzzer exits normally (-max_total_time, -runs). */
+static void remove_base(void)
+{
+	if (*base)
+		fs_rm_rf(base);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -204,6 +211,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	crc_init();
 	snprintf(base, sizeof(base), "%s/cuenv-fuzz-archive.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	CHECK(mkdtemp(base) != NULL);
+	atexit(remove_base);
 	home_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(home_fd >= 0 && base_fd >= 0);
