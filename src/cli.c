@@ -586,8 +586,8 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 		free(root);
 		/* The shim refuses the same (exit 126): such a prefix cannot go on PATH. */
 		if (!paths_listable(t->prefix)) {
-			out_error("env prefix '%s' contains ':' or a control character: it cannot go "
-				  "on PATH or LD_LIBRARY_PATH", t->prefix);
+			out_error("env prefix '%s' contains ':' or a control character: it "
+				  "cannot go on PATH or LD_LIBRARY_PATH", t->prefix);
 			out_hint("set CUENV_ROOT to a directory without ':'");
 			return 1;
 		}

@@ -174,7 +174,8 @@ static void plan_ops(struct env_ops *ops, const char *root, const char *name)
 		return;
 	prefix = xasprintf("%s/envs/%s", root, name);
 	if (!paths_listable(prefix)) {
-		out_warn("env prefix '%s' contains ':' or a control character: not activated", prefix);
+		out_warn("env prefix '%s' contains ':' or a control character: not activated",
+			 prefix);
 		free(prefix);
 		return;
 	}

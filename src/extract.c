@@ -200,7 +200,7 @@ int extract_check_name(const char *name, const char **why)
 		return *why = "name is not valid UTF-8", -CUE_EUNSAFEPATH;
 	if (depth > EXTRACT_MAX_DEPTH)
 		return *why = "more than 64 path components", -CUE_EUNSAFEPATH;
-	/* The store's receipt and the env's .cuenv/ live at the root: archives stay clear of them. */
+	/* The store's receipt and the env's .cuenv/ are at the root: archives keep clear. */
 	if (!strncmp(name, ".cuenv", 6))
 		return *why = "name reserved for cuenv's own files", -CUE_EUNSAFEPATH;
 	for (s = name;; s++) {
@@ -659,7 +659,7 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 			    la.error_string(a));
 		goto out;
 	}
-	/* libarchive always reads uncompressed input too: NVIDIA's archives are xz, nothing else is. */
+	/* libarchive always reads uncompressed input too; NVIDIA's archives are xz. */
 	if (la.filter_code(a, 0) != ARCHIVE_FILTER_XZ) {
 		rc = refuse(&x, -CUE_EARCHIVE, NULL,
 			    "not an xz-compressed tar archive (not compressed with xz)");

@@ -452,8 +452,11 @@ static int check_response(struct fetch_xfer *x)
 	}
 	/* The bytes that follow belong to this version of the file: remember which. */
 	if (status == 200 || !*x->validator) {
-		const char *v = *x->resp_etag && strncmp(x->resp_etag, "W/", 2) ? x->resp_etag
-										  : x->resp_modified;
+		/* A weak ETag cannot go in If-Range (RFC 9110): Last-Modified then. */
+		const char *v = x->resp_modified;
+
+		if (*x->resp_etag && strncmp(x->resp_etag, "W/", 2))
+			v = x->resp_etag;
 
 		snprintf(x->validator, sizeof(x->validator), "%s", v);
 		save_validator(x);
@@ -519,7 +522,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200 && status != 206 && status != 0 /* file:// */) {
 		x->fail = xfail(x, -CUE_EHTTP, "HTTP %ld%s", status,
-				status >= 300 && status < 400 ? " (a redirect without a Location)" : "");
+				status >= 300 && status < 400 ? " (a redirect without a Location)"
+							      : "");
 		return 0;
 	}
 	/* The hard cap lives here: MAXFILESIZE is not enforced in flight before curl 8.4. */

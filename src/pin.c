@@ -79,8 +79,9 @@ int pin_parse(struct pin *p, const char *data, size_t len, const char *name, cha
 			p->profile_line = n;
 			/* Every profile line counts, as in the shim: not only the last. */
 			if (resolve_profile_parse(value, &prof) < 0) {
-				snprintf(err, errlen, "%s:%u: unknown profile '%.40s' (runtime, devel "
-					 "or full)", name, n, value);
+				snprintf(err, errlen,
+					 "%s:%u: unknown profile '%.40s' (runtime, devel or full)",
+					 name, n, value);
 				rc = -CUE_EDATA;
 			}
 		} else if (!strcmp(key, "cudnn")) {
@@ -365,8 +366,9 @@ void lock_format(struct buf *b, const struct plan *p, const char *source)
 	char hex[VERIFY_SHA256_HEX], *name = plan_name(p);
 	size_t i;
 
-	buf_adds(b, "# cuenv.lock: written by 'cuenv use'. 'cuenv install' here installs exactly\n"
-		    "# this; 'cuenv install --locked' refuses when it no longer matches the pin.\n");
+	buf_adds(b,
+		 "# cuenv.lock: written by 'cuenv use'. 'cuenv install' here installs exactly\n"
+		 "# this; 'cuenv install --locked' refuses when it no longer matches the pin.\n");
 	buf_addf(b, "lock-version = 1\nspec = %s\nprofile = %s\nplatform = %s\nsource = %s\n",
 		 p->spec, resolve_profile_name(p->profile), p->platform, source);
 	buf_addf(b, "env = %s\ncuda = %s\ncuda-manifest-sha256 = %s\n", name, p->cuda.label,
@@ -569,7 +571,8 @@ int lock_parse(struct lock *l, const char *data, size_t len, const char *name, c
 	if (!rc && l->cudnn && (!l->cudnn_label || !l->cudnn_variant))
 		rc = bad(err, errlen, name, n, "cudnn needs cudnn-label and cudnn-variant");
 	if (!rc && !env_consistent(l))
-		rc = bad(err, errlen, name, n, "env is not the name its cuda, cudnn and profile make");
+		rc = bad(err, errlen, name, n,
+			 "env is not the name its cuda, cudnn and profile make");
 	free(copy);
 	if (rc)
 		lock_release(l);
