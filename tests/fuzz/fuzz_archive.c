@@ -133,7 +133,8 @@ static size_t xz_wrap(const unsigned char *data, size_t len)
 {
 	static const unsigned char magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 0, 1 };
 	static const unsigned char flags[] = { 0, 1 };
-	unsigned char bh[12] = { 2, 0x00, 0x21, 0x01, 0x08, 0, 0, 0 }; /* LZMA2, 64 KiB dictionary */
+	/* A block header: one filter, LZMA2 with a 64 KiB dictionary. */
+	unsigned char bh[12] = { 2, 0x00, 0x21, 0x01, 0x08, 0, 0, 0 };
 	struct out o = { 0 };
 	size_t i, comp, idx_start, idx_len;
 	unsigned char back[6];
@@ -215,7 +216,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	home_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(home_fd >= 0 && base_fd >= 0);
-	CHECK(mkdirat(base_fd, "outside", 0700) == 0 && mkdirat(base_fd, "outside/vdir", 0700) == 0);
+	CHECK(mkdirat(base_fd, "outside", 0700) == 0);
+	CHECK(mkdirat(base_fd, "outside/vdir", 0700) == 0);
 	snprintf(path, sizeof(path), "%s/outside/victim", base);
 	write_file(path, VICTIM, 0600);
 	snprintf(parent, sizeof(parent), "%s", base);
@@ -360,7 +362,8 @@ static size_t check_tree(int dfd, const char *rel, const struct extract_result *
 		CHECK(extract_check_name(path, &why) == 0);
 		seen++;
 		if (f->type == EXTRACT_DIR) {
-			int sub = openat(dfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dfd, d->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			CHECK(S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755);
 			CHECK(sub >= 0);

@@ -42,8 +42,9 @@ static bool printable(const char *s)
 
 static bool tame(const char *s)
 {
-	return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-") ==
-			     strlen(s);
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-";
+
+	return *s && strspn(s, ok) == strlen(s);
 }
 
 static void fuzz_pin(const char *data, size_t size)
@@ -72,8 +73,9 @@ static void fuzz_pin(const char *data, size_t size)
 		 resolve_spec_parse(p.spec, &spec, err, sizeof(err)) == 0;
 	shim = shim_glue_pin(data, size, sspec, sprofile) && shim_glue_spec(sspec);
 	if (usable != shim)
-		fprintf(stderr, "pin: cuenv %s '%s', the shim %s '%s'\n", usable ? "takes" : "refuses",
-			p.spec ? p.spec : "", shim ? "takes" : "refuses", shim ? sspec : "");
+		fprintf(stderr, "pin: cuenv %s '%s', the shim %s '%s'\n",
+			usable ? "takes" : "refuses", p.spec ? p.spec : "", shim ? "takes" : "refuses",
+			shim ? sspec : "");
 	CHECK(usable == shim);
 	if (usable) {
 		CHECK(!strcmp(p.spec, sspec));
@@ -104,7 +106,8 @@ static void round_trip(const struct lock *l)
 		const char *why;
 
 		CHECK(manifest_check_path(plan.components[i].relative_path, &why) == 0);
-		CHECK(plan.components[i].size > 0 && plan.components[i].size <= (uint64_t)INT64_MAX);
+		CHECK(plan.components[i].size > 0);
+		CHECK(plan.components[i].size <= (uint64_t)INT64_MAX);
 	}
 	lock_format(&b, &plan, l->source);
 	CHECK(lock_parse(&again, b.s, b.len, "again", err, sizeof(err)) == 0);
@@ -147,7 +150,8 @@ static void fuzz_lock(const char *data, size_t size)
 	CHECK(!strcmp(env, l.env) && !strcmp(spec, l.spec) && !strcmp(profile, l.profile));
 	CHECK(l.nr > 0 && tame(l.env) && tame(l.platform));
 	for (i = 0; i < l.nr; i++)
-		CHECK(!strcmp(l.archives[i].product, "cuda") || !strcmp(l.archives[i].product, "cudnn"));
+		CHECK(!strcmp(l.archives[i].product, "cuda") ||
+		      !strcmp(l.archives[i].product, "cudnn"));
 	round_trip(&l);
 	lock_release(&l);
 }

@@ -102,13 +102,15 @@ static void test_hostile_lock(void **state)
 		  " a/b.tar.xz", "archive size" },
 		{ "archive = cuda ", "archive = cuda ../x 12.4.127 1 " SHA " a/b.tar.xz",
 		  "archive name or version" },
-		{ "archive = cuda ", "archive = cuda cuda_cudart 12.4.127 1 sha256:" SHA " a/b.tar.xz",
+		{ "archive = cuda ",
+		  "archive = cuda cuda_cudart 12.4.127 1 sha256:" SHA " a/b.tar.xz",
 		  "archive sha256" },
 		{ "archive = cuda ", "archive = cuda cuda_cudart 12.4.127 1 " SHA " ../etc/passwd",
 		  "safe relative path" },
 		{ "archive = cuda ", "archive = cuda cuda_cudart 12.4.127 1 " SHA " /etc/passwd",
 		  "safe relative path" },
-		{ "archive = cuda ", "archive = driver x 1 1 " SHA " a/b.tar.xz", "neither cuda nor" },
+		{ "archive = cuda ", "archive = driver x 1 1 " SHA " a/b.tar.xz",
+		  "neither cuda nor" },
 		{ "archive = cuda ", "archive = cuda x 1 1 " SHA, "six fields" },
 	};
 	struct lock l;
@@ -157,7 +159,8 @@ static void test_pin_profiles(void **state)
 
 	(void)state;
 	for (i = 0; i < NR(bad); i++) {
-		assert_rc(pin_parse(&p, bad[i], strlen(bad[i]), "pin", err, sizeof(err)), -CUE_EDATA);
+		assert_rc(pin_parse(&p, bad[i], strlen(bad[i]), "pin", err, sizeof(err)),
+			  -CUE_EDATA);
 		assert_contains(err, "unknown profile");
 	}
 	assert_rc(pin_parse(&p, "12.4\nprofile = runtime\n", 23, "pin", err, sizeof(err)), 0);
