@@ -66,7 +66,7 @@ fi
 # tests and SAN_BATS run again with CUENV_TEST_BIN=build/san/cuenv (its shim
 # beside it). Skipped when this run is the SAN flavor already, or with
 # CUENV_CHECK_SAN=0.
-SAN_BATS="tar.bats tar_variants.bats manifest.bats net.bats net_variants.bats cache_variants.bats pins.bats"
+SAN_BATS="tar.bats tar_variants.bats manifest.bats net_variants.bats cache_variants.bats pins.bats"
 if [ "$mode" = all ] && [ "$flavor" = std ] && [ "${CUENV_CHECK_SAN:-1}" = 1 ]; then
     san_units=()
     for bin in "$@"; do

@@ -242,3 +242,23 @@ assert not any(k.lower() in ("injected", "x-evil", "if-range") for k in r["heade
     assert_json 'assert d["partials"] >= 1, d'
     assert_no_leftovers
 }
+
+@test "[CACHE] REL-51: a file system without locks (flock fails with ENOLCK): install and gc stop with that reason, never run unlocked" {
+    command -v gcc >/dev/null || skip "gcc missing"
+    cat >"$BATS_TEST_TMPDIR/nolock.c" <<'C'
+#include <errno.h>
+int flock(int fd, int op);
+int flock(int fd, int op) { (void)fd; (void)op; errno = ENOLCK; return -1; }
+C
+    gcc -shared -fPIC -o "$BATS_TEST_TMPDIR/nolock.so" "$BATS_TEST_TMPDIR/nolock.c" || fail "gcc failed"
+    # ASan wants to come first; here the preload must.
+    local asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+    ASAN_OPTIONS=$asan LD_PRELOAD=$BATS_TEST_TMPDIR/nolock.so install_run "${SPEC[@]}"
+    assert_failure 1
+    assert_stderr_line "^cuenv: error: cannot lock '$CUENV_ROOT/locks/root-store\.lock': the file system does not support locks\$"
+    assert_no_env
+    [ "$(hits '*.tar.xz')" = 0 ] || fail "downloaded without a lock"
+    ASAN_OPTIONS=$asan LD_PRELOAD=$BATS_TEST_TMPDIR/nolock.so run --separate-stderr "$CUENV" gc
+    assert_failure 1
+    assert_stderr "cuenv: error: cannot lock '$CUENV_ROOT/locks/root-store.lock': the file system does not support locks"
+}
