@@ -6,6 +6,7 @@
 #   make demo       cuenv's main job on the bundled catalogue
 #   make bench      speed figures as ratios against a baseline of the same run
 #   make fuzz       libFuzzer targets (clang), FUZZ_TIME seconds each
+#   make valgrind   unit tests and an install session under valgrind memcheck
 #   make install PREFIX=/usr/local DESTDIR=
 
 VERSION := 0.1.0
@@ -14,7 +15,7 @@ DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 DEPS := libcurl libarchive libcrypto jansson
-FUZZ_TIME ?= 30
+FUZZ_TIME ?= 20
 
 # Debian packages for the build and the tests (make deps).
 DEB_PACKAGES := build-essential pkgconf libcurl4-openssl-dev libarchive-dev libssl-dev \
@@ -73,7 +74,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 BUNDLE_FILES := $(sort $(wildcard manifests/cuda/*.json manifests/cudnn/*.json)) manifests/support.txt
 
-.PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz install clean \
+.PHONY: all deps check check-unit check-bats check-fuzz demo bench fuzz valgrind install clean \
 	format-check lint completions FORCE
 
 all: bin/cuenv bin/cuenv-shim bin/cuenv-audit.so
@@ -181,7 +182,12 @@ check-unit: all $(UNIT_BINS)
 check-bats: all
 	$(Q)FLAVOR=$(FLAVOR) tests/run-tests.sh --only-bats
 
-FUZZERS := fuzz_manifest fuzz_spec
+# valgrind runs the plain build: the sanitizers and memcheck do not mix.
+valgrind:
+	$(Q)$(MAKE) --no-print-directory SAN= all $(patsubst tests/unit/%.c,build/std/tests/%,$(UNIT_SRCS))
+	$(Q)tests/valgrind.sh $(patsubst tests/unit/%.c,build/std/tests/%,$(UNIT_SRCS))
+
+FUZZERS := fuzz_manifest fuzz_spec fuzz_pin fuzz_archive
 FUZZ_B := build/fuzz
 FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
 fuzz: $(FUZZERS:%=$(FUZZ_B)/%)
@@ -192,11 +198,14 @@ fuzz: $(FUZZERS:%=$(FUZZ_B)/%)
 			$(FUZZ_B)/corpus-$$f tests/fuzz/corpus/$${f#fuzz_} || exit 1; \
 	done
 
+# fuzz_pin holds pin.c against the shim's own readers (shim_glue.c includes the shim).
+$(FUZZ_B)/fuzz_pin: tests/fuzz/shim_glue.c tests/fuzz/shim_glue.h shims/cuenv-shim.c
 $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_SRCS) $(B)/bundle.c
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
-	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Isrc $(DEP_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SRCS) $(B)/bundle.c $(DEP_LIBS)
+	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Isrc -Itests/fuzz $(DEP_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $(filter tests/fuzz/%.c,$^) $(FUZZ_SRCS) \
+		$(B)/bundle.c $(DEP_LIBS)
 
 demo: all
 	$(Q)tests/demo.sh

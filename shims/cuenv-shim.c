@@ -147,6 +147,17 @@ static bool printable(const char *s)
 	return true;
 }
 
+/* The next element of a ':' list at *s; false at the end. */
+static bool next_elem(const char **s, const char **elem, size_t *len)
+{
+	if (!*s || !**s)
+		return false;
+	*elem = *s;
+	*len = strcspn(*s, ":");
+	*s += *len + ((*s)[*len] == ':');
+	return true;
+}
+
 /* ---- versions and specs, as version.c and resolve.c have them ---- */
 
 static bool ver_parse(const char *s, size_t len, struct ver *v)
@@ -236,35 +247,49 @@ static bool spec_matches(const struct spec *sp, const struct ver *cuda, const st
 
 /*
  * Read path (a regular file of at most max bytes) into fbuf. Returns the text
- * after a UTF-8 BOM, or NULL when there is no such file. Exits 126 on a file
- * that is there but unusable: a FIFO or device is never opened for reading.
+ * after a UTF-8 BOM, or NULL when there is no such name. A name that is there
+ * but unusable (a FIFO or device is never opened for reading, a dangling or
+ * looping symlink, too large, not text) exits 126 when must is set, and is
+ * passed over (NULL) otherwise.
  */
-static char *slurp(const char *path, size_t max)
+static char *slurp(const char *path, size_t max, bool must)
 {
+	const char *why = NULL, *err = NULL;
 	struct stat st;
 	size_t len = 0;
-	ssize_t r;
+	ssize_t r = 0;
 	int fd;
 
-	if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+	if (lstat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return NULL;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		die(126, "cannot read '%s': %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		die(126, "'%s' is not a regular file", path);
-	do {
+		err = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "is not a regular file";
+	while (!why && !err) {
 		r = read(fd, fbuf + len, max + 1 - len);
 		len += r > 0 ? (size_t)r : 0;
-	} while (r > 0 && len <= max);
-	if (r < 0)
-		die(126, "cannot read '%s': %s", path, strerror(errno));
-	if (len > max)
+		if (r < 0)
+			err = strerror(errno);
+		else if (len > max)
+			why = "is larger than the limit";
+		else if (r == 0)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	fbuf[why || err ? 0 : len] = '\0';
+	if (!why && !err && memchr(fbuf, '\0', len))
+		why = "is not a text file";
+	if (err && must)
+		die(126, "cannot read '%s': %s", path, err);
+	if (why && must && len > max)
 		die(126, "'%s' is larger than %zu bytes", path, max);
-	close(fd);
-	fbuf[len] = '\0';
-	if (memchr(fbuf, '\0', len))
-		die(126, "'%s' is not a text file", path);
+	if (why && must)
+		die(126, "'%s' %s", path, why);
+	if (why || err)
+		return NULL;
 	return strncmp(fbuf, "\xEF\xBB\xBF", 3) ? fbuf : fbuf + 3;
 }
 
@@ -370,28 +395,82 @@ static void parse_pin(struct pin *p, char *cur)
 /* Read the pin file p->source. Returns false when there is none. */
 static bool read_pin(struct pin *p)
 {
-	char *text = slurp(p->source, LAYOUT_PIN_MAX);
+	char *text = slurp(p->source, LAYOUT_PIN_MAX, true);
 
 	if (text)
 		parse_pin(p, text);
 	return text != NULL;
 }
 
-/* pin.c trusted(): a pin another user can write must not choose what runs here. */
+static bool mine(uid_t uid)
+{
+	return uid == geteuid() || uid == 0;
+}
+
+/*
+ * pin.c pin_trusted(): a pin (or lock) another user owns or can write, or
+ * that sits in a directory others can write to (unless sticky), must not
+ * choose what runs here. Says why on stderr when not.
+ */
 static bool trusted(const char *path)
 {
+	char dir[PATH_MAX], *slash;
 	struct stat st;
+	unsigned uid = 0, mode = 0;
+	const char *why = NULL;
 
-	if (stat(path, &st) < 0 || st.st_uid == geteuid() || st.st_uid == 0)
+	xfmt(dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if ((lstat(path, &st) == 0 && !mine(st.st_uid)) ||
+	    (stat(path, &st) == 0 && !mine(st.st_uid)))
+		why = "it belongs to another user", uid = (unsigned)st.st_uid;
+	else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 022))
+		why = "it is writable by group or others", mode = st.st_mode & 07777;
+	else if (stat(slash ? dir : ".", &st) == 0 && !mine(st.st_uid))
+		why = "its directory belongs to another user", uid = (unsigned)st.st_uid;
+	else if (stat(slash ? dir : ".", &st) == 0 && (st.st_mode & 022) && !(st.st_mode & 01000))
+		why = "its directory is writable by group or others", mode = st.st_mode & 07777;
+	if (why && mode)
+		warn("ignoring '%s': %s (mode %04o)", path, why, mode);
+	else if (why)
+		warn("ignoring '%s': %s (uid %u)", path, why, uid);
+	return !why;
+}
+
+/* pin.c find_ceilings(): $HOME, then the absolute directories of CUENV_CEILING_DIRS. */
+static bool at_ceiling(const struct stat *here)
+{
+	const char *home = getenv("HOME"), *list = getenv("CUENV_CEILING_DIRS"), *e;
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t n, count = 0;
+
+	if (home && *home == '/' && stat(home, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    same_file(&st, here))
 		return true;
-	warn("ignoring '%s': it belongs to another user (uid %u)", path, (unsigned)st.st_uid);
+	while (next_elem(&list, &e, &n) && count < 16) {
+		if (n == 0 || *e != '/' || n >= sizeof(dir))
+			continue;
+		count++;
+		memcpy(dir, e, n);
+		dir[n] = '\0';
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && same_file(&st, here))
+			return true;
+	}
 	return false;
 }
 
-/* The nearest LAYOUT_PIN_FILE from the current directory up to '/'. */
+/*
+ * The nearest trusted LAYOUT_PIN_FILE from the current directory up, as
+ * pin.c pin_find() has it: after $HOME or a ceiling directory, and at a
+ * mount point, the search stops.
+ */
 static bool find_project_pin(struct pin *p)
 {
 	char dir[PATH_MAX];
+	struct stat here, up;
 
 	if (!getcwd(dir, sizeof(dir)) || dir[0] != '/')
 		die(126, "cannot get the current directory: %s", strerror(errno));
@@ -400,17 +479,19 @@ static bool find_project_pin(struct pin *p)
 		char *slash;
 
 		xfmt(p->source, "%s/%s", d, LAYOUT_PIN_FILE);
-		if (trusted(p->source) && read_pin(p)) {
+		if (lstat(p->source, &up) == 0 && trusted(p->source) && read_pin(p)) {
 			xfmt(p->lock, "%s/%s", d, LAYOUT_LOCK_FILE);
 			xfmt(p->dir, "%s", dir);
 			return true;
 		}
-		if (!*d)
+		if (!*d || stat(dir, &here) < 0 || at_ceiling(&here))
 			return false;
 		slash = strrchr(dir, '/');
 		if (slash == dir)
 			slash++;
 		*slash = '\0';
+		if (stat(dir, &up) < 0 || up.st_dev != here.st_dev)
+			return false;
 	}
 }
 
@@ -462,30 +543,147 @@ static bool installed(const struct shim *sh, const char *name)
 	return installed_in(sh, name) >= 0;
 }
 
+/* manifest.c is_name(): [A-Za-z0-9._+-], 1..max bytes, not "." or "..". */
+static bool tame(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && strcmp(s, ".") && strcmp(s, "..") &&
+	       strspn(s, NAME_CHARS) == n;
+}
+
+static bool hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
+}
+
+/* manifest.c manifest_check_path(): a relative path of tame segments. */
+static bool rel_path(const char *s)
+{
+	size_t n = strlen(s), seg;
+
+	if (n == 0 || n > 512 || *s == '/' || strspn(s, NAME_CHARS "/") != n)
+		return false;
+	for (; *s; s += seg + (s[seg] == '/')) {
+		seg = strcspn(s, "/");
+		if (seg == 0 || (seg == 1 && s[0] == '.') || (seg == 2 && !strncmp(s, "..", 2)))
+			return false;
+		if (!s[seg])
+			break;
+	}
+	return s[0] && s[strlen(s) - 1] != '/';
+}
+
+/* pin.c lock_archive(): "product name version size sha256 path". */
+static bool lock_archive(char *v)
+{
+	char *f[7];
+	int n = 0;
+
+	for (f[n++] = v; n < 7 && (f[n] = strchr(f[n - 1], ' ')); n++)
+		*f[n]++ = '\0';
+	return n == 6 && (!strcmp(f[0], "cuda") || !strcmp(f[0], "cudnn")) && tame(f[1], 128) &&
+	       tame(f[2], 64) && f[3][0] > '0' && f[3][0] <= '9' && strlen(f[3]) <= 19 &&
+	       strspn(f[3], "0123456789") == strlen(f[3]) &&
+	       (strlen(f[3]) < 19 || strcmp(f[3], "9223372036854775807") <= 0) && hex64(f[4]) &&
+	       rel_path(f[5]);
+}
+
+enum { K_SPEC, K_PROFILE, K_PLATFORM, K_SOURCE, K_ENV, K_CUDA, K_CUDNN, K_LABEL, K_VARIANT, K_NR };
+
+/* pin.c check_value(): is val a good value of key k? */
+static bool lock_value(int k, const char *val)
+{
+	struct ver v;
+
+	if (!printable(val))
+		return false;
+	switch (k) {
+	case K_PROFILE:
+		return !strcmp(val, "runtime") || !strcmp(val, "devel") || !strcmp(val, "full");
+	case K_CUDA:
+	case K_CUDNN:
+	case K_LABEL:
+		return ver_parse(val, strlen(val), &v);
+	case K_PLATFORM:
+	case K_VARIANT:
+		return tame(val, 64);
+	case K_ENV:
+		return tame(val, NAME_MAX) && val[0] != '.';
+	default:
+		return *val && !strpbrk(val, " \t");
+	}
+}
+
+/* pin.c lock_line(): false for a line that makes the whole lock invalid. */
+static bool lock_line(char *line, const char **vals, bool *archives)
+{
+	static const char *const keys[K_NR] = {"spec", "profile", "platform", "source", "env",
+					       "cuda", "cudnn", "cudnn-label", "cudnn-variant"};
+	char *key, *val;
+	int k;
+
+	if (!split_kv(line, &key, &val))
+		return false;
+	for (k = 0; k < K_NR; k++) {
+		if (!strcmp(key, keys[k])) {
+			if (vals[k] || !lock_value(k, val))
+				return false;
+			vals[k] = val;
+			return true;
+		}
+	}
+	if (!strcmp(key, "archive"))
+		return (*archives = lock_archive(val));
+	if (!strcmp(key, "cuda-manifest-sha256") || !strcmp(key, "cudnn-manifest-sha256"))
+		return hex64(val);
+	return strcmp(key, "lock-version") || !strcmp(val, "1");
+}
+
+/*
+ * pin.c lock_parse(): is text (changed in place) a valid lock? Fills v[K_*]
+ * with pointers into text.
+ */
+static bool lock_valid(char *text, const char **v)
+{
+	char *line, want[NAME_MAX + 1];
+	bool archives = false;
+	int n;
+
+	memset(v, 0, K_NR * sizeof(*v));
+	while ((line = next_line(&text)) != NULL) {
+		if (*line && *line != '#' && !lock_line(line, v, &archives))
+			return false;
+	}
+	if (!archives || !v[K_SPEC] || !v[K_PROFILE] || !v[K_PLATFORM] || !v[K_SOURCE] ||
+	    !v[K_ENV] || !v[K_CUDA] || (v[K_CUDNN] && (!v[K_LABEL] || !v[K_VARIANT])))
+		return false;
+	/* pin.c env_consistent(): the env is the one cuda, cudnn and profile make. */
+	n = v[K_CUDNN] ? snprintf(want, sizeof(want), "cuda-%s+cudnn-%s-%s", v[K_CUDA],
+				  v[K_CUDNN], v[K_PROFILE])
+		       : snprintf(want, sizeof(want), "cuda-%s-%s", v[K_CUDA], v[K_PROFILE]);
+	return n > 0 && (size_t)n < sizeof(want) && !strcmp(want, v[K_ENV]);
+}
+
 /*
  * layout.h step 2: the env named by a lock whose spec and profile are the
- * pin's. As cli.c has it, a lock naming an env that is not installed is passed
- * over (for the newest installed match), and the last line of a key counts.
+ * pin's. As cli.c has it (pin.c lock_load()), a lock that is untrusted (a
+ * project's; the global one lives in the user's own root),
+ * unreadable or invalid in any line is passed over, and so is one naming an
+ * env that is not installed (for the newest installed match).
  */
 static bool lock_env(const struct shim *sh, const struct pin *p, char *env)
 {
-	char *cur = *p->lock ? slurp(p->lock, FILE_MAX) : NULL, *line, *key, *val;
-	const char *spec = NULL, *profile = NULL, *name = NULL;
+	const char *v[K_NR];
+	char *text;
 
-	while (cur && (line = next_line(&cur)) != NULL) {
-		if (*line == '#' || !split_kv(line, &key, &val))
-			continue;
-		if (!strcmp(key, "spec"))
-			spec = val;
-		else if (!strcmp(key, "profile"))
-			profile = val;
-		else if (!strcmp(key, "env"))
-			name = val;
-	}
-	if (!spec || !profile || !name || strcmp(spec, p->spec) || strcmp(profile, p->profile) ||
-	    !installed(sh, name))
+	if (!*p->lock || access(p->lock, F_OK) < 0 || (*p->dir && !trusted(p->lock)))
 		return false;
-	snprintf(env, NAME_MAX + 1, "%s", name);
+	text = slurp(p->lock, FILE_MAX, false);
+	if (!text || !lock_valid(text, v) || strcmp(v[K_SPEC], p->spec) ||
+	    strcmp(v[K_PROFILE], p->profile) || !installed(sh, v[K_ENV]))
+		return false;
+	snprintf(env, NAME_MAX + 1, "%s", v[K_ENV]);
 	return true;
 }
 
@@ -581,17 +779,6 @@ static char *pair(const char *name, const char *value)
 	return s;
 }
 
-/* The next element of a ':' list at *s; false at the end. */
-static bool next_elem(const char **s, const char **elem, size_t *len)
-{
-	if (!*s || !**s)
-		return false;
-	*elem = *s;
-	*len = strcspn(*s, ":");
-	*s += *len + ((*s)[*len] == ':');
-	return true;
-}
-
 /* Is the list element e (n bytes) below some root's envs/ (a previous env's)? */
 static bool below_envs(const struct shim *sh, const char *e, size_t n)
 {
@@ -670,8 +857,9 @@ static char **env_for(const struct shim *sh, const char *prefix, const char *nam
 	struct stat st;
 	size_t n = 0, i;
 
-	if (strchr(prefix, ':'))
-		die(126, "env prefix '%s' contains ':'", prefix);
+	/* paths.c paths_listable(): a ':' would split it, a newline end a line. */
+	if (strchr(prefix, ':') || !printable(prefix))
+		die(126, "env prefix '%s' contains ':' or a control character", prefix);
 	xfmt(bin, "%s/bin", prefix);
 	/* cuda_compat's libcuda first, as env.c does (layout.h). */
 	xfmt(lib, "%s/" LAYOUT_ENV_COMPAT, prefix);
@@ -725,7 +913,7 @@ static bool is_wrapper(const struct shim *sh)
 	char path[PATH_MAX], *cur, *line;
 
 	xfmt(path, "%s/%s", sh->dir, LAYOUT_WRAPPERS);
-	cur = slurp(path, FILE_MAX);
+	cur = slurp(path, FILE_MAX, false);
 	while (cur && (line = next_line(&cur)) != NULL) {
 		if (!strcmp(line, sh->tool))
 			return true;

@@ -702,13 +702,15 @@ char *cli_env_prefix(const char *name, bool *system)
 
 static void check_lock(struct pinned *pd, struct cli_ctx *x)
 {
-	struct buf b = BUF_INIT;
-	char err[512];
+	char err[512], why[128];
 
-	if (fs_read_file(pd->lock_path, 1 << 20, &b) < 0) {
-		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "there is no lock '%s'",
-			 pd->lock_path);
-	} else if (lock_parse(&pd->lock, b.s, b.len, pd->lock_path, err, sizeof(err)) < 0) {
+	/* A project's lock is trusted like its pin; the global one lives in the user's root. */
+	if (pd->pin.source == PIN_FILE && access(pd->lock_path, F_OK) == 0 &&
+	    !pin_trusted(pd->lock_path, why, sizeof(why))) {
+		out_warn("ignoring '%s': %s", pd->lock_path, why);
+		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "'%s' is not trusted: %s",
+			 pd->lock_path, why);
+	} else if (lock_load(&pd->lock, pd->lock_path, false, err, sizeof(err)) < 0) {
 		snprintf(pd->lock_problem, sizeof(pd->lock_problem), "%s", err);
 	} else {
 		pd->have_lock = true;
@@ -724,7 +726,6 @@ static void check_lock(struct pinned *pd, struct cli_ctx *x)
 		else
 			pd->lock_matches = true;
 	}
-	buf_release(&b);
 }
 
 /* A pin's spec and profile must make sense: say which file and line when not. */
@@ -858,6 +859,13 @@ int cli_target(struct cli_target *t, const char *spec, const char *profile, cons
 	if (t->name && !(t->prefix = cli_env_prefix(t->name, NULL))) {
 		free(t->name);
 		t->name = NULL;
+	}
+	/* The shim refuses the same (exit 126): such a prefix cannot go on PATH. */
+	if (t->prefix && !paths_listable(t->prefix)) {
+		out_error("env prefix '%s' contains ':' or a control character: it "
+			  "cannot go on PATH or LD_LIBRARY_PATH", t->prefix);
+		out_hint("set CUENV_ROOT to a directory without ':'");
+		return 1;
 	}
 	return 0;
 }

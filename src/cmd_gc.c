@@ -33,8 +33,7 @@ int cmd_gc(int argc, char **argv)
 		rc = install_lock_wait(lock, 0, &fd, NULL, "the store", NULL);
 		if (rc < 0)
 			snprintf(err, sizeof(err), "cannot lock '%s': %s", lock,
-				 rc == -ETIMEDOUT ? "timed out waiting for running installs"
-						  : strerror(-rc));
+				 install_lock_why(rc, "timed out waiting for running installs"));
 	}
 	if (rc == 0)
 		rc = store_gc(&s, &r, err, sizeof(err));

@@ -173,6 +173,12 @@ static void plan_ops(struct env_ops *ops, const char *root, const char *name)
 	prefix = cli_env_prefix(name, NULL);
 	if (!prefix)
 		return;
+	if (!paths_listable(prefix)) {
+		out_warn("env prefix '%s' contains ':' or a control character: not activated",
+			 prefix);
+		free(prefix);
+		return;
+	}
 	env_save_originals(ops, env_getenv, NULL);
 	/* The same variables as 'cuenv env' gives; the user's own come back on leaving. */
 	env_activate(ops, root, prefix, name, env_getenv, NULL);

@@ -44,6 +44,7 @@ static struct {
 	int (*entry_sparse_count)(struct archive_entry *);
 	const char *(*entry_symlink)(struct archive_entry *);
 	const char *(*error_string)(struct archive *);
+	int (*filter_code)(struct archive *, int);
 	int (*read_data_block)(struct archive *, const void **, size_t *, la_int64_t *);
 	int (*read_free)(struct archive *);
 	struct archive *(*read_new)(void);
@@ -82,6 +83,7 @@ static void load_libarchive(void)
 	    !sym(dl, &la.entry_sparse_count, "archive_entry_sparse_count") ||
 	    !sym(dl, &la.entry_symlink, "archive_entry_symlink") ||
 	    !sym(dl, &la.error_string, "archive_error_string") ||
+	    !sym(dl, &la.filter_code, "archive_filter_code") ||
 	    !sym(dl, &la.read_data_block, "archive_read_data_block") ||
 	    !sym(dl, &la.read_free, "archive_read_free") ||
 	    !sym(dl, &la.read_new, "archive_read_new") ||
@@ -198,11 +200,16 @@ int extract_check_name(const char *name, const char **why)
 		return *why = "name is not valid UTF-8", -CUE_EUNSAFEPATH;
 	if (depth > EXTRACT_MAX_DEPTH)
 		return *why = "more than 64 path components", -CUE_EUNSAFEPATH;
+	/* The store's receipt and the env's .cuenv/ are at the root: archives keep clear. */
+	if (!strncmp(name, ".cuenv", 6))
+		return *why = "name reserved for cuenv's own files", -CUE_EUNSAFEPATH;
 	for (s = name;; s++) {
 		if (*s && *s != '/')
 			continue;
 		if (s == seg)
 			return *why = "empty path component", -CUE_EUNSAFEPATH;
+		if (s - seg > EXTRACT_MAX_NAME)
+			return *why = "path component longer than 255 bytes", -CUE_EUNSAFEPATH;
 		if ((s - seg == 1 && seg[0] == '.') || (s - seg == 2 && !strncmp(seg, "..", 2)))
 			return *why = "'.' or '..' component", -CUE_EUNSAFEPATH;
 		if (!*s)
@@ -261,6 +268,43 @@ static struct extract_file *record(struct ctx *x, const char *path, char type, m
 }
 
 /*
+ * fs_open_dir_at(x->root, rel, true), recording each directory it has to
+ * create: archives may leave out the entries of parent directories, and the
+ * store's receipt lists everything that is in the entry.
+ */
+static int open_dirs(struct ctx *x, const char *rel)
+{
+	char *copy = xstrdup(rel), *comp, *next;
+	int fd = openat(x->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), nfd;
+
+	if (fd < 0)
+		fd = -errno;
+	for (comp = copy; fd >= 0 && comp && *comp; comp = next) {
+		next = strchr(comp, '/');
+		if (next)
+			*next++ = '\0';
+		if (mkdirat(fd, comp, 0755) == 0) {
+			char *made = xstrndup(rel, (size_t)(comp - copy) + strlen(comp));
+
+			record(x, made, EXTRACT_DIR, 0755);
+			free(made);
+		} else if (errno != EEXIST) {
+			nfd = -errno;
+			close(fd);
+			fd = nfd;
+			break;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			nfd = -errno;
+		close(fd);
+		fd = nfd;
+	}
+	free(copy);
+	return fd;
+}
+
+/*
  * Open the parent directory of rel below the root, creating directories as
  * needed, one component at a time and never following a symlink. Returns a
  * directory fd owned by x (do not close) or -errno; *leaf points into rel.
@@ -278,7 +322,7 @@ static int open_parent(struct ctx *x, const char *rel, const char **leaf)
 		return x->parent_fd;
 	free(x->parent_path);
 	x->parent_path = xstrndup(rel, (size_t)(slash - rel));
-	fd = fs_open_dir_at(x->root, x->parent_path, true);
+	fd = open_dirs(x, x->parent_path);
 	if (x->parent_fd >= 0)
 		close(x->parent_fd);
 	x->parent_fd = fd < 0 ? -1 : fd;
@@ -584,7 +628,8 @@ static int do_entry(struct ctx *x, struct archive *a, struct archive_entry *e, c
 			rc = do_symlink(x, e, rel);
 			break;
 		default:
-			rc = refuse(x, -CUE_EUNSAFEPATH, rel, "device, fifo or socket");
+			rc = refuse(x, -CUE_EUNSAFEPATH, rel,
+				    "device, fifo, socket or other special entry");
 		}
 	}
 	free(rel);
@@ -612,6 +657,12 @@ int extract_archive(int fd, const char *top, int dirfd, const struct extract_lim
 	if (la.read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK) {
 		rc = refuse(&x, -CUE_EARCHIVE, NULL, "not an xz-compressed tar archive (%s)",
 			    la.error_string(a));
+		goto out;
+	}
+	/* libarchive always reads uncompressed input too; NVIDIA's archives are xz. */
+	if (la.filter_code(a, 0) != ARCHIVE_FILTER_XZ) {
+		rc = refuse(&x, -CUE_EARCHIVE, NULL,
+			    "not an xz-compressed tar archive (not compressed with xz)");
 		goto out;
 	}
 	while (!rc) {

@@ -9,8 +9,11 @@
  *  - every entry lies under the single top directory "<stem>/", which is
  *    stripped; anything else fails the archive;
  *  - names: no absolute path, no "", "." or ".." component, no control
- *    character, backslash or invalid UTF-8, at most EXTRACT_MAX_PATH bytes
- *    and EXTRACT_MAX_DEPTH components;
+ *    character, backslash or invalid UTF-8 (overlong forms and surrogates
+ *    included), at most EXTRACT_MAX_PATH bytes, EXTRACT_MAX_DEPTH components
+ *    of at most EXTRACT_MAX_NAME bytes; nothing at the root whose name
+ *    starts with ".cuenv" (the store's receipt and the env's .cuenv/ are
+ *    cuenv's own);
  *  - types: regular files, directories, symlinks whose target stays inside
  *    the archive root (checked after the whole tree exists, following the
  *    other links), hard links to an earlier regular file without data;
@@ -35,6 +38,7 @@
 
 #define EXTRACT_MAX_PATH 1024
 #define EXTRACT_MAX_DEPTH 64
+#define EXTRACT_MAX_NAME 255
 #define EXTRACT_MAX_ENTRIES 200000
 #define EXTRACT_MAX_BYTES (256ULL << 30)
 

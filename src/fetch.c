@@ -197,6 +197,10 @@ int fetch_buffer(const char *url, size_t max, unsigned flags, struct buf *out, c
 	} else if (cc == CURLE_HTTP_RETURNED_ERROR || status >= 400) {
 		snprintf(err, errlen, "%s: HTTP %ld", url, status);
 		rc = -CUE_EHTTP;
+	} else if (cc == CURLE_OK && status && status != 200) {
+		/* A 3xx libcurl did not follow (no Location), a 204...: its body is no document. */
+		snprintf(err, errlen, "%s: HTTP %ld", url, status);
+		rc = -CUE_EHTTP;
 	} else if (cc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url, *cerr ? cerr : api.easy_strerror(cc));
 		rc = -CUE_ENETWORK;
@@ -246,8 +250,12 @@ struct fetch_xfer {
 	long long retry_at;		/* ms; 0 when not waiting */
 	bool resumed;			/* some bytes came from an earlier attempt */
 	bool restarted;			/* already started over once after a bad digest */
+	bool bad_range;			/* a 206 with other bytes than asked for */
 	int fail;			/* a verdict from a callback: negative code */
-	char validator[256];		/* ETag or Last-Modified, for If-Range */
+	char validator[256];		/* ETag or Last-Modified we resume with (If-Range) */
+	char resp_etag[256];		/* the current response's, until its headers end */
+	char resp_modified[256];
+	char *validator_path;		/* "<part>.validator": the validator across runs */
 	long long range_start;		/* from Content-Range; -1 when absent */
 	bool html;			/* Content-Type: text/html */
 	char peek[16];			/* the body's first bytes, to recognise HTML */
@@ -288,6 +296,68 @@ static int xfail(struct fetch_xfer *x, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * The validator of a partial download lives beside it, so that a later run
+ * resumes with If-Range too: a server whose file changed since then answers
+ * 200 with all of it, not 206 with the tail of another file. It is a hint,
+ * not a commitment (the digest decides): written without fsync, and a torn
+ * or foreign one only costs a fresh start.
+ */
+static bool good_validator(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= 256)
+		return false;
+	for (; *v; v++) {
+		if ((unsigned char)*v < 0x20 || (unsigned char)*v >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static void load_validator(struct fetch_xfer *x)
+{
+	char buf[258];
+	ssize_t n;
+	int fd = open(x->validator_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	*x->validator = '\0';
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	/* Longer than any validator we write: not ours. */
+	if (n <= 0 || n > 255)
+		return;
+	buf[n] = '\0';
+	if (good_validator(buf))
+		memcpy(x->validator, buf, (size_t)n + 1);
+}
+
+static void save_validator(struct fetch_xfer *x)
+{
+	char *tmp;
+	int fd;
+
+	unlink(x->validator_path);
+	if (!good_validator(x->validator))
+		return;
+	tmp = xasprintf("%s.%ld", x->validator_path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		bool ok = write(fd, x->validator, strlen(x->validator)) ==
+			  (ssize_t)strlen(x->validator);
+
+		if (close(fd) == 0 && ok && rename(tmp, x->validator_path) == 0) {
+			free(tmp);
+			return;
+		}
+	}
+	unlink(tmp);
+	free(tmp);
+}
+
 /* Start the part file over: no bytes, a fresh digest. */
 static int restart_part(struct fetch_xfer *x)
 {
@@ -298,6 +368,7 @@ static int restart_part(struct fetch_xfer *x)
 	x->it->received = 0;
 	x->resumed = false;
 	x->peek_len = 0;
+	unlink(x->validator_path);
 	return 0;
 }
 
@@ -311,12 +382,25 @@ static int open_part(struct fetch_xfer *x)
 	struct stat st;
 	ssize_t n;
 
-	x->fd = open(x->it->part_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/*
+	 * A partial download is only resumed when it is a plain file of ours that
+	 * nobody else can write: anything else in its place (a symlink, a fifo,
+	 * another user's file) is removed, never followed or opened.
+	 */
+	if (lstat(x->it->part_path, &st) == 0 &&
+	    (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) &&
+	    unlink(x->it->part_path) < 0)
+		return xfail(x, -errno, "cannot replace '%s': %s", x->it->part_path,
+			     strerror(errno));
+	x->fd = open(x->it->part_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		     0644);
 	if (x->fd < 0)
 		return xfail(x, -errno, "cannot open '%s': %s", x->it->part_path, strerror(errno));
 	x->hash = verify_sha256_new();
 	if (fstat(x->fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > x->it->size)
 		return restart_part(x) < 0 ? xfail(x, -EIO, "cannot reset a partial file") : 0;
+	if (st.st_size > 0)
+		load_validator(x);
 	while ((n = read(x->fd, chunk, sizeof(chunk))) > 0) {
 		verify_sha256_update(x->hash, chunk, (size_t)n);
 		x->it->received += (uint64_t)n;
@@ -357,9 +441,25 @@ static int check_response(struct fetch_xfer *x)
 		if (restart_part(x) < 0)
 			return xfail(x, -EIO, "cannot start '%s' over", x->it->part_path);
 		x->offset = 0;
-	} else if (x->offset && status == 206 && x->range_start != (long long)x->offset) {
-		return xfail(x, -CUE_ENETWORK, "server resumed at byte %lld, not %llu",
+	} else if (status == 206 && x->range_start != (long long)x->offset) {
+		/* Not the bytes we asked for (or no Content-Range at all): start over. */
+		x->bad_range = true;
+		if (x->range_start < 0)
+			return xfail(x, -CUE_ENETWORK, "server sent a partial response (206) "
+						       "without a Content-Range");
+		return xfail(x, -CUE_ENETWORK, "server sent bytes from %lld, not from %llu",
 			     x->range_start, (unsigned long long)x->offset);
+	}
+	/* The bytes that follow belong to this version of the file: remember which. */
+	if (status == 200 || !*x->validator) {
+		/* A weak ETag cannot go in If-Range (RFC 9110): Last-Modified then. */
+		const char *v = x->resp_modified;
+
+		if (*x->resp_etag && strncmp(x->resp_etag, "W/", 2))
+			v = x->resp_etag;
+
+		snprintf(x->validator, sizeof(x->validator), "%s", v);
+		save_validator(x);
 	}
 	return check_length(x);
 }
@@ -393,6 +493,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		/* A new response (after a redirect): forget the last one's headers. */
 		x->range_start = -1;
 		x->html = false;
+		*x->resp_etag = *x->resp_modified = '\0';
 	} else if (len > 21 && !strncasecmp(p, "content-range: bytes ", 21)) {
 		header_value(p, len, 21, tmp, sizeof(tmp));
 		x->range_start = strtoll(tmp, NULL, 10);
@@ -400,9 +501,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		header_value(p, len, 13, tmp, sizeof(tmp));
 		x->html = !strncasecmp(tmp, "text/html", 9);
 	} else if (len > 5 && !strncasecmp(p, "etag:", 5)) {
-		header_value(p, len, 5, x->validator, sizeof(x->validator));
-	} else if (len > 14 && !strncasecmp(p, "last-modified:", 14) && !*x->validator) {
-		header_value(p, len, 14, x->validator, sizeof(x->validator));
+		header_value(p, len, 5, x->resp_etag, sizeof(x->resp_etag));
+	} else if (len > 14 && !strncasecmp(p, "last-modified:", 14)) {
+		header_value(p, len, 14, x->resp_modified, sizeof(x->resp_modified));
 	}
 	return len;
 }
@@ -411,7 +512,20 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct fetch_xfer *x = ctx;
 	size_t len = size * n, off = 0;
+	long status = 0;
 
+	/*
+	 * Only a 200 or 206 carries the archive. libcurl hands over the body of
+	 * any other final answer (a 3xx it does not follow, such as one without
+	 * a Location): never a byte of it into the partial file.
+	 */
+	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200 && status != 206 && status != 0 /* file:// */) {
+		x->fail = xfail(x, -CUE_EHTTP, "HTTP %ld%s", status,
+				status >= 300 && status < 400 ? " (a redirect without a Location)"
+							      : "");
+		return 0;
+	}
 	/* The hard cap lives here: MAXFILESIZE is not enforced in flight before curl 8.4. */
 	if (x->it->received + len > x->it->size) {
 		x->fail = xfail(x, -CUE_ESIZE, "server sent more than the manifest's %llu bytes",
@@ -506,6 +620,10 @@ static void finish(struct fetcher *f, struct fetch_xfer *x)
 	if (x->it->rc == -CUE_ECHECKSUM || x->it->rc == -CUE_ESIZE ||
 	    (x->it->rc && x->it->received == 0))
 		unlink(x->it->part_path);
+	/* A complete, verified file (about to be renamed) or none: no partial to resume. */
+	if (x->it->rc == 0 || access(x->it->part_path, F_OK) < 0)
+		unlink(x->validator_path);
+	free(x->validator_path);
 	verify_sha256_free(x->hash);
 	for (pp = &f->all; *pp; pp = &(*pp)->next) {
 		if (*pp == x) {
@@ -580,6 +698,10 @@ static void describe(struct fetch_xfer *x, CURLcode cc, long status)
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		xfail(x, -CUE_ENETWORK, "stalled: below 1024 bytes/s for %u s or no connection (%s)",
 		      x->f->o.stall_s, *x->cerr ? x->cerr : "timeout");
+	else if (cc == CURLE_OUT_OF_MEMORY)
+		/* What libcurl 7.88 reports for a header line over its 100 kB limit. */
+		xfail(x, -CUE_ENETWORK, "response headers too large (libcurl: %s)",
+		      *x->cerr ? x->cerr : api.easy_strerror(cc));
 	else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
 		xfail(x, -CUE_ENETWORK, "TLS certificate verification failed: %s",
 		      *x->cerr ? x->cerr : api.easy_strerror(cc));
@@ -628,6 +750,16 @@ static void on_done(struct fetcher *f, struct fetch_xfer *x, CURLcode cc)
 	api.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	api.easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &retry_after);
 	stop_handle(f, x);
+	/* A 206 of the wrong bytes: forget the partial file and ask for all of it once more. */
+	if (x->fail && x->bad_range && !x->restarted && restart_part(x) == 0 &&
+	    ++x->it->attempts < f->o.attempts) {
+		x->restarted = true;
+		x->bad_range = false;
+		x->fail = 0;
+		x->it->rc = 0;
+		x->retry_at = now_ms();
+		return;
+	}
 	if (x->fail) {
 		finish(f, x);
 		return;
@@ -688,6 +820,7 @@ void fetcher_add(struct fetcher *f, struct fetch_item *it)
 	x->f = f;
 	x->it = it;
 	x->fd = -1;
+	x->validator_path = xasprintf("%s.validator", it->part_path);
 	it->x = x;
 	it->rc = 0;
 	it->received = 0;
@@ -780,6 +913,7 @@ void fetcher_free(struct fetcher *f)
 		if (x->fd >= 0)
 			close(x->fd);
 		verify_sha256_free(x->hash);
+		free(x->validator_path);
 		x->it->x = NULL;
 		f->all = x->next;
 		free(x);

@@ -117,6 +117,16 @@ static void fail(struct pipeline *p, struct slot *sl, int rc, const char *msg)
 	snprintf(p->err, p->errlen, "%s", msg);
 }
 
+const char *install_lock_why(int rc, const char *timeout_why)
+{
+	if (rc == -ETIMEDOUT)
+		return timeout_why;
+	/* NFS without lockd, some FUSE file systems (RELIABILITY.md REL-51): never run unlocked. */
+	if (rc == -ENOLCK || rc == -EOPNOTSUPP)
+		return "the file system does not support locks";
+	return strerror(-rc);
+}
+
 int install_lock_wait(const char *path, unsigned flags, int *fd, struct install_events *ev,
 		      const char *what, volatile sig_atomic_t *cancel)
 {
@@ -332,8 +342,7 @@ static int try_lock(struct pipeline *p, struct slot *sl, const char *path, int *
 		}
 		return 0;
 	}
-	snprintf(msg, sizeof(msg), "cannot lock '%s': %s", path,
-		 rc == -ENOLCK ? "the file system does not support locks" : strerror(-rc));
+	snprintf(msg, sizeof(msg), "cannot lock '%s': %s", path, install_lock_why(rc, ""));
 	fail(p, sl, rc, msg);
 	return rc;
 }
@@ -536,7 +545,7 @@ static int assemble(struct pipeline *p, const struct store_env *env, struct inst
 		snprintf(p->err, p->errlen, "interrupted");
 	} else if (rc < 0) {
 		snprintf(p->err, p->errlen, "cannot lock '%s': %s", lock,
-			 rc == -ETIMEDOUT ? "timed out waiting for another cuenv" : strerror(-rc));
+			 install_lock_why(rc, "timed out waiting for another cuenv"));
 	} else if (env_matches(&p->s, env)) {
 		r->already = p->downloaded == 0;
 	} else {
@@ -649,7 +658,7 @@ int install_plan(const struct plan *plan, const struct install_opts *o, struct i
 		goto out;
 	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot lock '%s': %s", lock,
-			 rc == -ETIMEDOUT ? "timed out waiting for 'cuenv gc'" : strerror(-rc));
+			 install_lock_why(rc, "timed out waiting for 'cuenv gc'"));
 		goto out;
 	}
 	if (env_matches(&p.s, &r->env)) {

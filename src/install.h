@@ -90,6 +90,13 @@ void install_result_release(struct install_result *r);
 void install_env_from_plan(const struct plan *p, const char *source, struct store_env *env);
 
 /*
+ * Why taking a lock failed, for "cannot lock '<path>': <why>": timeout_why
+ * for -ETIMEDOUT, a plain sentence for a file system without locks, else
+ * strerror(). Borrowed strings.
+ */
+const char *install_lock_why(int rc, const char *timeout_why);
+
+/*
  * Wait up to CUENV_LOCK_TIMEOUT for a lock; 0 or -errno (-ETIMEDOUT, or
  * -ECANCELED as soon as *cancel is set; cancel may be NULL).
  */

@@ -19,13 +19,16 @@
  *	CUENV_ACTIVE		N
  *
  * How a pin becomes an env, without parsing a manifest:
- *  1. the pin: $CUENV_VERSION (non-empty), else the nearest LAYOUT_PIN_FILE
- *     from the current directory up to '/', else the global pin
- *     $CUENV_ROOT/LAYOUT_GLOBAL_PIN; its first non-comment line is the spec,
- *     "profile = P" on a later line picks the profile (default devel);
+ *  1. the pin: $CUENV_VERSION (non-empty), else the nearest trusted
+ *     LAYOUT_PIN_FILE from the current directory up (stopping after $HOME
+ *     and CUENV_CEILING_DIRS and at a mount point; trusted as pin.h says),
+ *     else the global pin $CUENV_ROOT/LAYOUT_GLOBAL_PIN; its first
+ *     non-comment line is the spec, "profile = P" on a later line picks the
+ *     profile (default devel);
  *  2. a pin file with a LAYOUT_LOCK_FILE beside it (the global pin:
- *     LAYOUT_GLOBAL_LOCK) whose "spec" and "profile" lines equal the pin's
- *     names the env exactly in its "env = N" line;
+ *     LAYOUT_GLOBAL_LOCK), trusted and valid as pin.h says, whose "spec"
+ *     and "profile" lines equal the pin's names the env exactly in its
+ *     "env = N" line;
  *  3. otherwise the newest installed env whose name
  *     "cuda-<label>[+cudnn-<version>]-<profile>" satisfies the spec.
  *

@@ -34,12 +34,34 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 	fflush(f);
 }
 
+/*
+ * Errors, warnings and hints are one line each, whatever a name in them
+ * holds (a path with a newline, a pin with an escape sequence): control
+ * characters are printed as '?', as the shim does.
+ */
+static void emit_line(const char *prefix, const char *fmt, va_list ap)
+{
+	FILE *f = stream ? stream : stderr;
+	char msg[4096];
+	size_t i;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (i = 0; msg[i]; i++) {
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?';
+	}
+	fputs(prefix, f);
+	fputs(msg, f);
+	fputc('\n', f);
+	fflush(f);
+}
+
 void out_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("cuenv: error: ", fmt, ap);
+	emit_line("cuenv: error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -50,7 +72,7 @@ void out_warn(const char *fmt, ...)
 	if (level == OUT_QUIET)
 		return;
 	va_start(ap, fmt);
-	emit("cuenv: warning: ", fmt, ap);
+	emit_line("cuenv: warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -59,7 +81,7 @@ void out_hint(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("hint: ", fmt, ap);
+	emit_line("hint: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -44,6 +44,15 @@ static char *pick(const char *own, const char *xdg, const char *fallback, const 
 	return xasprintf("%s/%s/%s", home(), fallback, leaf);
 }
 
+bool paths_listable(const char *path)
+{
+	for (; *path; path++) {
+		if (*path == ':' || (unsigned char)*path < 0x20 || *path == 0x7f)
+			return false;
+	}
+	return true;
+}
+
 char *paths_root(void)
 {
 	return pick("CUENV_ROOT", "XDG_DATA_HOME", ".local/share", "cuenv");

@@ -12,6 +12,8 @@
 #ifndef CUENV_PATHS_H
 #define CUENV_PATHS_H
 
+#include <stdbool.h>
+
 char *paths_root(void);
 char *paths_cache(void);
 char *paths_config_file(void);
@@ -29,5 +31,12 @@ char *paths_config_file(void);
 char **paths_split_roots(const char *value, const char *own_root);
 char **paths_system_roots(void);
 void paths_free_list(char **list);
+
+/*
+ * Can path go into a ':' list (PATH, LD_LIBRARY_PATH)? Not with a ':' (it
+ * would split into two entries, the second relative: the current directory
+ * decides) nor with a control character (a newline ends a $GITHUB_ENV line).
+ */
+bool paths_listable(const char *path);
 
 #endif

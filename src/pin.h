@@ -8,9 +8,16 @@
  * version, and "cudnn=9.1" lines (which add "+cudnn9.1" to the spec).
  *
  * Lookup (pin_find): $CUENV_VERSION, then the nearest .cuda-version from the
- * current directory up to '/', then the global pin in $CUENV_ROOT. A pin file
- * owned by another user (not root) is skipped with a warning, as git does
- * with repositories it does not trust.
+ * current directory up, then the global pin in $CUENV_ROOT. Discovery stops
+ * after $HOME and after any directory of CUENV_CEILING_DIRS (absolute paths,
+ * ':'-separated), and never goes up into another file system (a mount
+ * point), as git does. A pin file is trusted (pin_trusted) only when it and
+ * what it links to are owned by this user or root and writable by nobody
+ * else, in a directory owned by this user or root that others cannot write
+ * to (or that is sticky); an untrusted pin is skipped with a warning, as git
+ * does with repositories it does not trust. A name that is there but is not
+ * a small regular file (a fifo, a device, a dangling or looping symlink, a
+ * directory, more than LAYOUT_PIN_MAX bytes) is an error, never a hang.
  *
  * The lock records the resolution: labels, platform, profile, source, the
  * env's name, each manifest's sha256 and every archive (product, name,
@@ -25,9 +32,11 @@
 #ifndef CUENV_PIN_H
 #define CUENV_PIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "resolve.h"
 
 enum pin_source { PIN_NONE, PIN_ENV, PIN_FILE, PIN_GLOBAL };
@@ -56,6 +65,13 @@ int pin_parse(struct pin *p, const char *data, size_t len, const char *name, cha
  */
 int pin_find(struct pin *p, const char *cwd, const char *root, char *warn, size_t warnlen,
 	     char *err, size_t errlen);
+
+/*
+ * Is the pin or lock at path one that may choose what runs here (the rules
+ * above)? When not, why holds the reason ("it belongs to another user (uid
+ * 1000)"). A path that does not exist is trusted (there is nothing to read).
+ */
+bool pin_trusted(const char *path, char *why, size_t whylen);
 
 /* "the environment variable CUENV_VERSION", "/p/.cuda-version", … for messages. */
 const char *pin_describe(const struct pin *p, char *dst, size_t len);
@@ -89,10 +105,30 @@ struct lock {
 	size_t nr;
 };
 
+/*
+ * Read and parse the lock at path if it is a small regular file and, with
+ * check_trust (a project's lock, not the global one in $CUENV_ROOT),
+ * trusted as a pin is. Returns 0, or -ENOENT / -CUE_EDATA with err saying
+ * why it cannot be used.
+ */
+int lock_load(struct lock *l, const char *path, bool check_trust, char *err, size_t errlen);
+
+/* Append the text of the lock of plan p (resolved from source) to b. */
+void lock_format(struct buf *b, const struct plan *p, const char *source);
+
 /* Write the lock of plan p (resolved from source) to path, atomically. */
 int lock_write(const char *path, const struct plan *p, const char *source);
 
-/* Parse a lock. Returns 0 or -CUE_EDATA with "<name>:<line>: <reason>". */
+/* Locks are larger than pins (one line per archive) but still small. */
+#define LOCK_MAX (1 << 20)
+
+/*
+ * Parse a lock. Every value is checked (a lock comes with a project that may
+ * be hostile): known keys once each, versions, names of [A-Za-z0-9._+-],
+ * archive sizes 1..2^63-1, 64-hex digests, safe relative paths, and the env
+ * name must be the one cuda, cudnn and profile make. Returns 0 or -CUE_EDATA
+ * with "<name>:<line>: <reason>".
+ */
 int lock_parse(struct lock *l, const char *data, size_t len, const char *name, char *err,
 	       size_t errlen);
 

@@ -39,6 +39,36 @@ void store_paths(struct store *s, const char *root, const char *cache)
 	s->archives_dir = xasprintf("%s/archives", cache);
 }
 
+/*
+ * Roots sharing one cache register in $CUENV_CACHE/roots/<hash of the root's
+ * path>, a file holding that path: 'cuenv gc' in any of them keeps the
+ * archives the others' envs were built from.
+ */
+static char *root_ref_path(const struct store *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *p;
+
+	for (p = s->root; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return xasprintf("%s/roots/%016llx", s->cache, (unsigned long long)h);
+}
+
+static void register_root(const struct store *s)
+{
+	char *dir = xasprintf("%s/roots", s->cache), *ref = root_ref_path(s);
+	struct buf want = BUF_INIT, have = BUF_INIT;
+
+	buf_addf(&want, "%s\n", s->root);
+	if (s->root[0] == '/' && fs_mkdir_p(dir, 0755) == 0 &&
+	    (fs_read_file(ref, 4096, &have) < 0 || strcmp(have.s, want.s)))
+		fs_write_atomic(ref, want.s, want.len, 0644);
+	buf_release(&want);
+	buf_release(&have);
+	free(ref);
+	free(dir);
+}
+
 int store_open(struct store *s, const char *root, const char *cache, char *err, size_t errlen)
 {
 	char **dirs[5];
@@ -58,6 +88,7 @@ int store_open(struct store *s, const char *root, const char *cache, char *err, 
 			return rc;
 		}
 	}
+	register_root(s);
 	return 0;
 }
 
@@ -1047,16 +1078,64 @@ static void gc_store(struct store *s, const struct store_env *envs, size_t nr,
 		closedir(dh);
 }
 
+/*
+ * The envs of every other root registered in this cache (register_root());
+ * a registration whose root has no envs directory any more is dropped.
+ */
+static void other_roots_envs(const struct store *s, struct store_env **all, size_t *nr)
+{
+	char *dir = xasprintf("%s/roots", s->cache), *mine = root_ref_path(s);
+	struct dirent *d;
+	DIR *dh = opendir(dir);
+
+	*all = NULL;
+	*nr = 0;
+	while (dh && (d = readdir(dh))) {
+		char *ref = xasprintf("%s/%s", dir, d->d_name), *nl;
+		struct buf b = BUF_INIT;
+		struct store other;
+		struct store_env *envs;
+		size_t n, i;
+
+		if (d->d_name[0] != '.' && strcmp(ref, mine) && fs_read_file(ref, 4096, &b) == 0 &&
+		    (nl = strchr(b.s, '\n')) != NULL && b.s[0] == '/') {
+			*nl = '\0';
+			store_paths(&other, b.s, s->cache);
+			if (access(other.envs_dir, F_OK) < 0 && errno == ENOENT) {
+				unlink(ref);
+			} else if (store_list_envs(&other, &envs, &n) == 0) {
+				*all = xrealloc(*all, (*nr + n + 1) * sizeof(**all));
+				for (i = 0; i < n; i++)
+					(*all)[(*nr)++] = envs[i];
+				free(envs);
+			}
+			store_release(&other);
+		}
+		buf_release(&b);
+		free(ref);
+	}
+	if (dh)
+		closedir(dh);
+	free(mine);
+	free(dir);
+}
+
 static void gc_archives(struct store *s, const struct store_env *envs, size_t nr,
 			struct store_gc_report *r)
 {
-	DIR *dh = opendir(s->archives_dir);
+	struct store_env *others;
+	size_t nr_others;
+	DIR *dh;
 	struct dirent *d;
 
+	other_roots_envs(s, &others, &nr_others);
+	dh = opendir(s->archives_dir);
 	while (dh && (d = readdir(dh))) {
 		char hex[VERIFY_SHA256_HEX], *path, *lock;
 		size_t n = strlen(d->d_name);
-		bool part = n == 69 && !strcmp(d->d_name + 64, ".part");
+		/* A partial download, with the validator fetch.c keeps beside it for If-Range. */
+		bool part = (n == 69 && !strcmp(d->d_name + 64, ".part")) ||
+			    (n == 79 && !strcmp(d->d_name + 64, ".part.validator"));
 		struct stat st;
 		int fd;
 
@@ -1064,7 +1143,7 @@ static void gc_archives(struct store *s, const struct store_env *envs, size_t nr
 			continue;
 		memcpy(hex, d->d_name, 64);
 		hex[64] = '\0';
-		if (!part && in_use(envs, nr, NULL, hex))
+		if (!part && (in_use(envs, nr, NULL, hex) || in_use(others, nr_others, NULL, hex)))
 			continue;
 		/* Another root sharing this cache may be downloading it right now. */
 		lock = store_lock_path(s, "archive", hex);
@@ -1072,10 +1151,10 @@ static void gc_archives(struct store *s, const struct store_env *envs, size_t nr
 		if (fs_lock(lock, FS_LOCK_TRY, &fd) == 0) {
 			if (lstat(path, &st) == 0 && unlink(path) == 0) {
 				r->bytes += (unsigned long long)st.st_blocks * 512;
-				if (part)
-					r->partials++;
-				else
+				if (n == 71)
 					r->archives++;
+				else if (n == 69)
+					r->partials++;
 			}
 			fs_unlock(fd);
 		}
@@ -1084,6 +1163,7 @@ static void gc_archives(struct store *s, const struct store_env *envs, size_t nr
 	}
 	if (dh)
 		closedir(dh);
+	store_envs_free(others, nr_others);
 }
 
 int store_gc(struct store *s, struct store_gc_report *r, char *err, size_t errlen)

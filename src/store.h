@@ -9,6 +9,8 @@
  *	$CUENV_ROOT/locks/		flock files, never deleted
  *	$CUENV_CACHE/archives/<sha256>.tar.xz	verified downloads, keyed by digest
  *	$CUENV_CACHE/archives/<sha256>.part	a download in progress (resumable)
+ *	$CUENV_CACHE/archives/<sha256>.part.validator	its ETag or Last-Modified (If-Range)
+ *	$CUENV_CACHE/roots/<hash>	the path of each root using this cache
  *
  * Everything becomes visible by one rename(2) of a complete staging
  * directory, after a syncfs(); a process killed at any instant leaves
@@ -187,7 +189,10 @@ struct store_gc_report {
 
 /*
  * Remove store entries and cached archives no env uses, and staging and
- * partial downloads whose lock nobody holds. Returns 0 or -errno.
+ * partial downloads whose lock nobody holds. An archive stays while any
+ * process holds its lock (downloading or checking it) and while an env of
+ * any root registered in the cache ($CUENV_CACHE/roots/) was built from it.
+ * Returns 0 or -errno.
  */
 int store_gc(struct store *s, struct store_gc_report *r, char *err, size_t errlen);
 

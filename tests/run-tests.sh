@@ -5,7 +5,8 @@
 # Unit tests (cmocka) and bats tests both speak TAP; every "ok" and "not ok"
 # line counts. A binary that dies before reporting counts as one failure.
 # With clang present, each libFuzzer target also runs FUZZ_TIME seconds and
-# counts as one test.
+# counts as one test. A std run also builds the sanitizer flavor and runs the
+# unit tests and the hostile-input bats files (SAN_BATS) against it.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -61,19 +62,52 @@ if [ "$mode" != unit ]; then
     tally bats "$log" $?
 fi
 
+# The sanitizer build (ASan + UBSan) against the hostile-input tests: the unit
+# tests and SAN_BATS run again with CUENV_TEST_BIN=build/san/cuenv (its shim
+# beside it). Skipped when this run is the SAN flavor already, or with
+# CUENV_CHECK_SAN=0.
+SAN_BATS="tar.bats tar_variants.bats manifest.bats net_variants.bats cache_variants.bats pins.bats"
+if [ "$mode" = all ] && [ "$flavor" = std ] && [ "${CUENV_CHECK_SAN:-1}" = 1 ]; then
+    san_units=()
+    for bin in "$@"; do
+        san_units+=("build/san/tests/$(basename "$bin")")
+    done
+    log=$logs/san-build.log
+    if make --no-print-directory -s SAN=1 build/san/cuenv build/san/cuenv-shim "${san_units[@]}" \
+        >"$log" 2>&1; then
+        for bin in "${san_units[@]}"; do
+            name=san/$(basename "$bin")
+            slog=$logs/san-$(basename "$bin").tap
+            CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$slog" 2>&1
+            tally "$name" "$slog" $?
+        done
+        slog=$logs/bats-san.tap
+        files=()
+        for f in $SAN_BATS; do
+            files+=("tests/bats/$f")
+        done
+        CUENV_TEST_BIN=$PWD/build/san/cuenv bats --tap "${files[@]}" >"$slog" 2>&1
+        tally "bats (SAN: ${SAN_BATS// /, })" "$slog" $?
+    else
+        echo "not ok - the sanitizer build failed" >>"$log"
+        tally san-build "$log" 1
+        tail -30 "$log"
+    fi
+fi
+
 if [ "$mode" = all ]; then
     if command -v clang >/dev/null 2>&1; then
-        for f in manifest spec; do
+        for f in manifest spec pin archive; do
             log=$logs/fuzz_$f.log
             make --no-print-directory -s build/fuzz/fuzz_$f >"$log" 2>&1 &&
                 mkdir -p build/fuzz/corpus-fuzz_$f &&
-                build/fuzz/fuzz_$f -max_total_time="${FUZZ_TIME:-30}" -timeout=10 \
+                build/fuzz/fuzz_$f -max_total_time="${FUZZ_TIME:-20}" -timeout=10 \
                     -rss_limit_mb=2048 -dict=tests/fuzz/$f.dict \
                     build/fuzz/corpus-fuzz_$f tests/fuzz/corpus/$f \
                     >>"$log" 2>&1
             status=$?
             if [ $status -eq 0 ]; then
-                echo "ok 1 - fuzz_$f ran ${FUZZ_TIME:-30}s without a crash" >>"$log"
+                echo "ok 1 - fuzz_$f ran ${FUZZ_TIME:-20}s without a crash" >>"$log"
             fi
             tally "fuzz_$f" "$log" $status
             [ $status -eq 0 ] || tail -30 "$log"

@@ -66,31 +66,31 @@ poisoned_cache_case() {
     assert_no_leftovers
 }
 
-@test "cache entry with one byte flipped: re-hashed, evicted, downloaded again" {
+@test "REL-46: cache entry with one byte flipped: re-hashed, evicted, downloaded again" {
     poisoned_cache_case 'chmod u+w "$CUDART_CACHE"; printf "\x00" | dd of="$CUDART_CACHE" bs=1 seek=100 conv=notrunc status=none' \
         'has a bad checksum'
 }
 
-@test "truncated cache entry: evicted, downloaded again" {
+@test "REL-46: truncated cache entry: evicted, downloaded again" {
     poisoned_cache_case 'truncate -s 1000 "$CUDART_CACHE"' 'has the wrong size'
 }
 
-@test "cache entry replaced by a symlink to /etc/passwd: not followed, evicted, downloaded again" {
+@test "REL-46: cache entry replaced by a symlink to /etc/passwd: not followed, evicted, downloaded again" {
     poisoned_cache_case 'rm -f "$CUDART_CACHE"; ln -s /etc/passwd "$CUDART_CACHE"' \
         'cannot be opened safely'
 }
 
-@test "cache entry replaced by a FIFO: no hang, evicted, downloaded again" {
+@test "REL-46: cache entry replaced by a FIFO: no hang, evicted, downloaded again" {
     INSTALL_TIMEOUT=20 poisoned_cache_case 'rm -f "$CUDART_CACHE"; mkfifo "$CUDART_CACHE"' \
         'is not a regular file'
 }
 
-@test "world-writable cache entry (0666): evicted, downloaded again" {
+@test "REL-46: world-writable cache entry (0666): evicted, downloaded again" {
     poisoned_cache_case 'chmod 0666 "$CUDART_CACHE"' \
         'is writable by others or owned by another user'
 }
 
-@test "cache entry owned by another user: evicted, downloaded again" {
+@test "REL-46: cache entry owned by another user: evicted, downloaded again" {
     [ "$(id -u)" = 0 ] || skip "needs root to chown"
     poisoned_cache_case 'chown 65534:65534 "$CUDART_CACHE"' \
         'is writable by others or owned by another user'
@@ -98,7 +98,7 @@ poisoned_cache_case() {
 
 # ---- partial downloads ----
 
-@test "a complete .part left by a killed run is re-hashed and used without a request" {
+@test "[CACHE] a complete .part left by a killed run is re-hashed and used without a request" {
     start_at_checkpoint after-verify 12.4+cudnn9
     kill -9 "$CP_PID"
     wait_bounded "$CP_BG" 10
@@ -124,7 +124,7 @@ poisoned_cache_case() {
     assert_cache_clean
 }
 
-@test "a complete .part with wrong bytes is re-hashed, started over and downloaded again" {
+@test "[CACHE] a complete .part with wrong bytes is re-hashed, started over and downloaded again" {
     local part=${CUDART_CACHE%.tar.xz}.part
     mkdir -p "$CUENV_CACHE/archives"
     # Right size, wrong bytes: what a file changed on the server between two runs leaves.
@@ -139,7 +139,7 @@ poisoned_cache_case() {
     assert_cache_clean
 }
 
-@test "a partial .part with wrong bytes: resumed, caught by the digest, started over once, installed" {
+@test "[CACHE] a partial .part with wrong bytes: resumed, caught by the digest, started over once, installed" {
     local part=${CUDART_CACHE%.tar.xz}.part size
     size=$(archive_path cuda_cudart 12.4.1 size)
     mkdir -p "$CUENV_CACHE/archives"
@@ -155,7 +155,7 @@ poisoned_cache_case() {
     assert_cache_clean
 }
 
-@test "a .part longer than the archive is discarded and downloaded again" {
+@test "[CACHE] a .part longer than the archive is discarded and downloaded again" {
     local part=${CUDART_CACHE%.tar.xz}.part
     mkdir -p "$CUENV_CACHE/archives"
     head -c 100000 /dev/urandom >"$part"
@@ -327,7 +327,7 @@ hold_lock() {
     fail "flock did not take $1"
 }
 
-@test "the store lock held exclusively (as gc does): install fails after CUENV_LOCK_TIMEOUT with a lock message" {
+@test "REL-51: the store lock held exclusively (as gc does): install fails after CUENV_LOCK_TIMEOUT with a lock message" {
     export CUENV_LOCK_TIMEOUT=2
     hold_lock "$CUENV_ROOT/locks/root-store.lock"
     T0=$(now_ms)
@@ -341,7 +341,7 @@ hold_lock() {
     assert_equal "$(hits '*.tar.xz')" 0
 }
 
-@test "a store entry's lock held by another process: install fails after CUENV_LOCK_TIMEOUT naming the lock" {
+@test "REL-51: a store entry's lock held by another process: install fails after CUENV_LOCK_TIMEOUT naming the lock" {
     export CUENV_LOCK_TIMEOUT=2
     local entry
     entry=cuda_cudart-linux-x86_64-12.4.127-$(archive_path cuda_cudart 12.4.1 sha256 | cut -c1-12)
@@ -354,7 +354,7 @@ hold_lock() {
     assert_equal "$(hits "$CUDART_GLOB")" 0
 }
 
-@test "an archive's download lock held in the shared cache: install waits, then times out" {
+@test "REL-51: an archive's download lock held in the shared cache: install waits, then times out" {
     export CUENV_LOCK_TIMEOUT=1
     local sha
     sha=$(archive_path cuda_cudart 12.4.1 sha256)
@@ -366,7 +366,7 @@ hold_lock() {
     assert_equal "$(hits "$CUDART_GLOB")" 0
 }
 
-@test "an env's lock held by another process: install times out before assembling, nothing installed" {
+@test "REL-51: an env's lock held by another process: install times out before assembling, nothing installed" {
     export CUENV_LOCK_TIMEOUT=1
     hold_lock "$CUENV_ROOT/locks/env-cuda-12.4.1-runtime.lock"
     install_run 12.4 --profile runtime
@@ -420,7 +420,7 @@ interrupt_lock_wait() {
     interrupt_lock_wait
 }
 
-@test "gc waits for running installs (shared store lock) and times out with a message" {
+@test "REL-45: gc waits for running installs (shared store lock) and times out with a message" {
     export CUENV_LOCK_TIMEOUT=1
     hold_lock "$CUENV_ROOT/locks/root-store.lock" -s
     run --separate-stderr timeout 20 "$CUENV" gc
@@ -430,7 +430,7 @@ interrupt_lock_wait() {
 
 # ---- gc racing installs (REL-45) ----
 
-@test "gc removes the staging and partial downloads a killed install left" {
+@test "REL-45: gc removes the staging and partial downloads a killed install left" {
     start_at_checkpoint mid-extract 12.4+cudnn9 --jobs 1
     kill -9 "$CP_PID"
     wait_bounded "$CP_BG" 10
@@ -445,7 +445,7 @@ interrupt_lock_wait() {
     assert_env_ok "$CUENV_ROOT/envs/$ENV124DNN"
 }
 
-@test "gc racing installs and uninstalls never leaves a broken env" {
+@test "REL-45: gc racing installs and uninstalls never leaves a broken env" {
     export CUENV_LOCK_TIMEOUT=60
     install_run 12.4 --profile runtime --quiet
     assert_success

@@ -431,7 +431,7 @@ assert_cache_clean() {
 assert_no_leftovers() {
     local left
     left=$(find "$CUENV_ROOT/tmp" -mindepth 1 -maxdepth 1 2>/dev/null; \
-        find "$CUENV_CACHE/archives" -name '*.part' 2>/dev/null)
+        find "$CUENV_CACHE/archives" \( -name '*.part' -o -name '*.part.validator' \) 2>/dev/null)
     [ -z "$left" ] || { fail "leftovers: $left"; return 1; }
 }
 

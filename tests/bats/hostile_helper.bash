@@ -408,3 +408,62 @@ for e in errs:
 sys.exit(1 if errs else 0)
 PY
 }
+
+# ---- hostile cases end to end (tar.bats, tar_variants.bats) ----
+
+# These use WHY, the test file's table of what stderr must say per case.
+# Install hostile case $1 into a fresh CUENV_ROOT (the cache is shared by
+# the cases of a test) and check the SFO: exit status $2 ("nonzero": any
+# failure), stderr, nothing installed (no env, no store entry, 'cuenv list'
+# empty, no staging under tmp/), the archive gone from the cache, the cache
+# clean, the sentinel untouched.
+refused() {
+    local name=$1 code=$2 n=${H_CASES[$1.n]} sha=${H_CASES[$1.sha256]} top=${H_CASES[$1.top]}
+    [ -n "$n" ] || fail "no hostile case $name"
+    H_CASE="$n $name"
+    h_fresh_root "$PWD/r$n" "$PWD/cache"
+    h_run install "99.0.$n" --profile runtime
+    if [ "$code" = nonzero ]; then
+        [ "$status" -ne 0 ] || fail "case $H_CASE: installed (exit 0); stderr: $stderr"
+    else
+        [ "$status" -eq "$code" ] || fail "case $H_CASE: exit $status, expected $code; stderr: $stderr"
+    fi
+    [ -z "$output" ] || fail "case $H_CASE: stdout: $output"
+    # The archive, by component and version and by its file (in the URL), then the entry and why.
+    h_assert_error_line "^cuenv: error: cannot unpack 'cuda_cudart 99\.0\.$n' from $MURL/cuda/redist/cuda_cudart/linux-x86_64/$top\.tar\.xz: ${WHY[$name]}"
+    h_assert_nothing_installed
+    h_assert_not_cached "$sha"
+    h_assert_cache_clean
+    h_assert_sentinel
+    H_CASE=
+}
+
+# SFO (f) and REL-30: after the refusals of a test, a good install into the
+# last root succeeds (no manual clean-up) and leaves nothing under tmp/.
+teardown_good_install() {
+    local left
+    h_run install 99.0.0 --profile runtime --quiet
+    [ "$status" -eq 0 ] || fail "the good install after the refusals failed: $stderr"
+    h_ls_into left "$CUENV_ROOT"/tmp
+    [ -z "$left" ] || fail "staging left under tmp/ after a good install: $left"
+    [ -d "$CUENV_ROOT/envs/cuda-99.0.0-runtime" ] || fail "no env after the good install"
+    h_assert_sentinel
+}
+
+# Install case $1 (expect: install) and check the SSO against its archive.
+installs() {
+    local name=$1 n=${H_CASES[$1.n]} env left
+    [ -n "$n" ] || fail "no hostile case $name"
+    H_CASE="$n $name"
+    h_fresh_root "$PWD/r$n" "$PWD/cache"
+    h_run install "99.0.$n" --profile runtime
+    [ "$status" -eq 0 ] || fail "case $H_CASE: exit $status: $stderr"
+    env=$CUENV_ROOT/envs/cuda-99.0.$n-runtime
+    [ "$output" = "$env" ] || fail "case $H_CASE: stdout '$output', expected the prefix $env"
+    h_assert_tree "$env" "$(h_case_file "$name")" cuda_cudart "$(h_case "$name" top)"
+    h_ls_into left "$CUENV_ROOT"/tmp
+    [ -z "$left" ] || fail "case $H_CASE: staging left under tmp/: $left"
+    h_assert_cache_clean
+    h_assert_sentinel
+    H_CASE=
+}

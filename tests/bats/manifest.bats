@@ -153,6 +153,31 @@ var("ok_unknown_keys", "", unknown)
 # the requested platform is missing
 var("platform_missing", r"linux-x86_64",
     lambda m: m["cuda_cudart"].update({"linux-sbsa": m["cuda_cudart"].pop("linux-x86_64")}))
+# [MAN] variants an attacker tries next (vm_ refused, vmok_ accepted)
+var("vm_duplicate_component", PARSE, text=lambda t: t.replace('"cuda_cudart": {', '"cuda_cudart": {"name": "x"}, "cuda_cudart": {', 1))
+var("vm_duplicate_platform", PARSE, text=lambda t: t.replace('"linux-x86_64": {', '"linux-x86_64": {}, "linux-x86_64": {', 1))
+var("vm_duplicate_escaped_key", PARSE, text=lambda t: t.replace('"size": ', '"s\\u0069ze": "1", "size": ', 1))
+var("vm_size_int_overflow", PARSE, leaf("size"), raw="18446744073709551617")
+var("vm_size_int_negative_zero", SIZE, leaf("size"), raw="-0")
+for i, raw in enumerate(['"-0"', '" "', '"2572\\t"', '"\\u0032\\u0035\\u0037\\u0032x"']):
+    var("vm_size_%02d" % i, SIZE, leaf("size"), raw=raw)
+var("vm_size_nul", PARSE, leaf("size"), raw='"2572\\u0000"')
+var("vm_sha_fullwidth", SHA, leaf("sha256"), raw='"\\uff10%s"' % sha[1:])
+var("vm_sha_escaped_nul_tail", PARSE, leaf("sha256"), raw='"%s\\u0000abc"' % sha[:-4])
+var("vm_md5_bad", LEAF + r".*md5", leaf("md5"), raw='"zz"')
+for i, raw in enumerate(['"..%2f..%2fetc%2fpasswd"', '"%2e%2e/x.tar.xz"', '"cuda_cudart\\\\..\\\\x.tar.xz"',
+                         '"./%s"' % rel, '"%s/"' % rel, '"cuda_cudart//x.tar.xz"',
+                         '"cuda_cudart/\\uff0e\\uff0e/x.tar.xz"', '"%s"' % ("a" * 600),
+                         '"cuda_cudart/x.tar.xz\\u0000.json"', '"cuda_cudart/x y.tar.xz"']):
+    var("vm_relpath_%02d" % i, LEAF + r".*relative_path" if i != 8 else PARSE, leaf("relative_path"), raw=raw)
+var("vmok_dup_key_other_case", "", lambda m: m["cuda_cudart"]["linux-x86_64"].update(
+    {"Size": "1", "SHA256": "0" * 64, "Relative_Path": "../../etc/passwd"}))
+var("vmok_size_leading_zeros", "", leaf("size"), raw='"0002572"')
+var("vmok_escaped_digits", "", leaf("sha256"), raw='"%s"' % "".join("\\u%04x" % ord(c) for c in sha))
+def many(m):
+    for i in range(12000):
+        m["zz_component_%05d" % i] = copy.deepcopy(m["cuda_cudart"])
+var("vmok_many_components", "", many)
 for name, regex in V:
     print("%s\t%s" % (name, regex))
 PY
@@ -333,6 +358,40 @@ good_manifest() {
     h_assert_error_line "99\.0\.0.*linux-x86_64"
     [ "$(h_hits "$MURL" "/platform_missing/*.tar.xz")" = 0 ]
     h_assert_nothing_installed
+}
+
+@test "[MAN] duplicate components, platforms and keys spelled with escapes; integer overflow, -0, spaces, tabs, NUL in size" {
+    local v
+    for v in $(variants vm_duplicate) $(variants vm_size); do
+        bad_manifest "$v" 4
+    done
+    no_archive_requested
+    h_assert_sentinel
+}
+
+@test "[MAN] sha256 and md5 variants (full-width digit, NUL then more) and relative paths (percent-encoded, backslashes, ./, trailing or double slash, full-width dots, 600 bytes, NUL, space)" {
+    local v
+    for v in vm_sha_fullwidth vm_sha_escaped_nul_tail vm_md5_bad $(variants vm_relpath); do
+        bad_manifest "$v" 4
+    done
+    no_archive_requested
+    h_assert_sentinel
+}
+
+@test "[MAN] keys that differ only in case are other keys (ignored); a sha256 written with \\u escapes is the same digest" {
+    good_manifest vmok_dup_key_other_case
+    good_manifest vmok_escaped_digits
+}
+
+@test "[MAN] REL-37 variant: a size with leading zeros (\"0002572\") is read as decimal, not octal, and installs" {
+    good_manifest vmok_size_leading_zeros
+}
+
+@test "[MAN] REL-35 variant: 12000 extra components (a 5 MB manifest) parse in bounded time and install only what was asked" {
+    local t0=$SECONDS
+    H_TIMEOUT=60 good_manifest vmok_many_components
+    [ $((SECONDS - t0)) -lt 60 ]
+    [ "$(ls "$CUENV_ROOT/store" | wc -l)" = 1 ] || fail "store: $(ls "$CUENV_ROOT/store")"
 }
 
 # REL-41: a source at $PWD/src served by its own server; cuenv caches the

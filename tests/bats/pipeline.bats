@@ -441,7 +441,7 @@ interrupt_download() {
     assert_env_ok "$CUENV_ROOT/envs/$ENV124"
     # The second request for cudart asked only for the rest.
     run srv_log '*/cuda_cudart-linux-x86_64-12.4.127-archive.tar.xz'
-    assert_line --regexp "^206 bytes=$have- - - [0-9]+ -\$"
+    assert_line --regexp "^206 bytes=$have- \"[^\"]+\" - [0-9]+ -\$"
     assert_no_leftovers
     assert_cache_clean
 }

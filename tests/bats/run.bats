@@ -59,7 +59,7 @@ setup() { act_setup; }
 
 # ---- exec fidelity (REL-59) ----
 
-@test "exec: the exit status is the program's own (42), nothing extra on stdout or stderr" {
+@test "REL-59: exec: the exit status is the program's own (42), nothing extra on stdout or stderr" {
     trun "$CUENV" exec 12.4 -- cuenv-test-exit 42
     assert_failure 42
     assert_output ""
@@ -70,7 +70,7 @@ setup() { act_setup; }
     assert_stderr ""
 }
 
-@test "exec: death by a signal is the program's (TERM seen as 143, SEGV as 139)" {
+@test "REL-59: exec: death by a signal is the program's (TERM seen as 143, SEGV as 139)" {
     ulimit -c 0
     # No timeout(1) here: it would stand between the shell and the program.
     run "$CUENV" exec 12.4 -- cuenv-test-kill TERM
@@ -81,7 +81,7 @@ setup() { act_setup; }
     assert_failure 130
 }
 
-@test "exec: the program keeps cuenv's PID and parent (no process stays around)" {
+@test "REL-59: exec: the program keeps cuenv's PID and parent (no process stays around)" {
     printf '#!/bin/sh\necho "$$ $PPID"\n' >"$T/pid.sh"
     chmod +x "$T/pid.sh"
     trun sh -c 'echo "$$ $PPID"; exec "$@"' sh "$CUENV" exec 12.4 -- "$T/pid.sh"
@@ -90,7 +90,7 @@ setup() { act_setup; }
     assert_equal "${lines[1]}" "${lines[0]}"
 }
 
-@test "exec: argv reaches the program byte for byte (empty, spaces, newline, leading - + --)" {
+@test "REL-59: exec: argv reaches the program byte for byte (empty, spaces, newline, leading - + --)" {
     local args=("" "a b" $'line1\nline2' "-n" "--" "+x" "-" "--profile" "*" '$HOME' "é" " ")
     "$CUENV" exec 12.4 -- cuenv-test-argv "${args[@]}" >"$T/got"
     printf '%s\0' "$E124/bin/cuenv-test-argv" "${args[@]}" >"$T/want"
@@ -102,7 +102,7 @@ setup() { act_setup; }
     cmp "$T/want" "$T/got"
 }
 
-@test "exec: stdin passes through (1 MiB)" {
+@test "REL-59: exec: stdin passes through (1 MiB)" {
     head -c 1048576 /dev/urandom >"$T/in"
     local want
     want=$(sha256sum <"$T/in")
@@ -183,7 +183,7 @@ $want"
     assert_no_empty_element "$(sed -n 's/^PATH=//p' <<<"$output")"
 }
 
-@test "LD_LIBRARY_PATH unset, empty, ':' or '::': just the env's lib, never an empty element" {
+@test "[SHIM] LD_LIBRARY_PATH unset, empty, ':' or '::': just the env's lib, never an empty element" {
     check_ld - /usr/bin:/bin "" /usr/bin:/bin
     check_ld "" /usr/bin:/bin "" /usr/bin:/bin
     check_ld : /usr/bin:/bin "" /usr/bin:/bin

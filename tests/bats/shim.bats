@@ -283,7 +283,7 @@ torchrun"
 
 # ---- exec fidelity through the shim (REL-59) ----
 
-@test "shim: exit status 42, death by TERM (143) and SEGV (139), nothing extra on stdout" {
+@test "REL-59: shim: exit status 42, death by TERM (143) and SEGV (139), nothing extra on stdout" {
     cd "$PA"
     shim_run cuenv-test-exit 42
     assert_failure 42
@@ -295,7 +295,7 @@ torchrun"
     assert_failure 139
 }
 
-@test "shim: same PID as the shim (exec, no fork), argv byte for byte, stdin passes through" {
+@test "REL-59: shim: same PID as the shim (exec, no fork), argv byte for byte, stdin passes through" {
     cd "$PA"
     printf '#!/bin/sh\necho "$$ $PPID"\n' >"$T/showpid"
     chmod +x "$T/showpid"
@@ -319,7 +319,7 @@ torchrun"
 
 # ---- argv[0] is untrusted (REL-53) ----
 
-@test "shim: argv[0] spoofing is refused (../../bin/sh, empty, NVCC, long, newline, argc 0)" {
+@test "REL-53: shim: argv[0] spoofing is refused (../../bin/sh, empty, NVCC, long, newline, argc 0)" {
     cd "$PA"
     # spawn PROG ARGV0 ARGS...: execve with exactly that argv.
     trun -127 "$TB/spawn" "$SHIMS/nvcc" ../../../../bin/sh -c 'echo PWNED'
@@ -363,7 +363,7 @@ torchrun"
     assert_output ""
 }
 
-@test "shim: symlinks, hard links and copies elsewhere do not make a shim of another name" {
+@test "[SHIM] symlinks, hard links and copies elsewhere do not make a shim of another name" {
     cd "$PA"
     mkdir "$T/x" "$T/y" "$T/z"
     ln -s "$SHIMS/nvcc" "$T/x/sh"
@@ -389,7 +389,7 @@ torchrun"
 
 # ---- no loops ----
 
-@test "shim: never runs itself: shims dir twice on PATH, through a symlink, or another root's shims" {
+@test "[SHIM] never runs itself: shims dir twice on PATH, through a symlink, or another root's shims" {
     trun "$CUENV" shim add foo
     mkdir "$T/nopin"
     cd "$T/nopin"
@@ -415,7 +415,7 @@ torchrun"
     assert_stderr "cuenv-shim: error: 'foo' not found on PATH"
 }
 
-@test "shim: a loop through another program stops at the recursion cap (126)" {
+@test "[SHIM] a loop through another program stops at the recursion cap (126)" {
     mkdir -p "$T/loop" "$T/nopin"
     # pyenv#2696's shape: the "real" program runs the name again through PATH.
     printf '#!/bin/sh\nexec foo "$@"\n' >"$T/loop/foo"
@@ -455,7 +455,7 @@ pin_both() {
     shim_run sh -c 'echo "$CUENV_ACTIVE"'
 }
 
-@test "shim and cuenv current pick the same env for every pin they read" {
+@test "REL-58: shim and cuenv current pick the same env for every pin they read" {
     trun "$CUENV" shim add sh
     local pin want
     for pin in '12.4\r\n' '\xef\xbb\xbf12.6\n' '# c\n\n  12.4+cudnn9  \n# end\n' \
@@ -469,7 +469,7 @@ pin_both() {
     done
 }
 
-@test "shim: pins that are not small text files or are malformed: 126 naming the file, no hang" {
+@test "REL-57: shim: pins that are not small text files or are malformed: 126 naming the file, no hang" {
     mkdir -p "$T/pin"
     cd "$T/pin"
     mkfifo .cuda-version

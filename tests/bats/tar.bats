@@ -92,63 +92,7 @@ declare -gA WHY=(
     [top_dir_mismatch]="entry 'cuda_cudart-linux-x86_64-12\.4\.127-archive/?': outside the archive root 'cuda_cudart-linux-x86_64-99\.0\.[0-9]+-archive/'"
 )
 
-# Install hostile case $1 into a fresh CUENV_ROOT (the cache is shared by
-# the cases of a test) and check the SFO: exit status $2 ("nonzero": any
-# failure), stderr, nothing installed (no env, no store entry, 'cuenv list'
-# empty, no staging under tmp/), the archive gone from the cache, the cache
-# clean, the sentinel untouched.
-refused() {
-    local name=$1 code=$2 n=${H_CASES[$1.n]} sha=${H_CASES[$1.sha256]} top=${H_CASES[$1.top]}
-    [ -n "$n" ] || fail "no hostile case $name"
-    H_CASE="$n $name"
-    h_fresh_root "$PWD/r$n" "$PWD/cache"
-    h_run install "99.0.$n" --profile runtime
-    if [ "$code" = nonzero ]; then
-        [ "$status" -ne 0 ] || fail "case $H_CASE: installed (exit 0); stderr: $stderr"
-    else
-        [ "$status" -eq "$code" ] || fail "case $H_CASE: exit $status, expected $code; stderr: $stderr"
-    fi
-    [ -z "$output" ] || fail "case $H_CASE: stdout: $output"
-    # The archive, by component and version and by its file (in the URL), then the entry and why.
-    h_assert_error_line "^cuenv: error: cannot unpack 'cuda_cudart 99\.0\.$n' from $MURL/cuda/redist/cuda_cudart/linux-x86_64/$top\.tar\.xz: ${WHY[$name]}"
-    h_assert_nothing_installed
-    h_assert_not_cached "$sha"
-    h_assert_cache_clean
-    h_assert_sentinel
-    H_CASE=
-}
-
-# SFO (f) and REL-30: after the refusals of a test, a good install into the
-# last root succeeds (no manual clean-up) and leaves nothing under tmp/.
-teardown_good_install() {
-    local left
-    h_run install 99.0.0 --profile runtime --quiet
-    [ "$status" -eq 0 ] || fail "the good install after the refusals failed: $stderr"
-    h_ls_into left "$CUENV_ROOT"/tmp
-    [ -z "$left" ] || fail "staging left under tmp/ after a good install: $left"
-    [ -d "$CUENV_ROOT/envs/cuda-99.0.0-runtime" ] || fail "no env after the good install"
-    h_assert_sentinel
-}
-
-# Install case $1 (expect: install) and check the SSO against its archive.
-installs() {
-    local name=$1 n=${H_CASES[$1.n]} env left
-    [ -n "$n" ] || fail "no hostile case $name"
-    H_CASE="$n $name"
-    h_fresh_root "$PWD/r$n" "$PWD/cache"
-    h_run install "99.0.$n" --profile runtime
-    [ "$status" -eq 0 ] || fail "case $H_CASE: exit $status: $stderr"
-    env=$CUENV_ROOT/envs/cuda-99.0.$n-runtime
-    [ "$output" = "$env" ] || fail "case $H_CASE: stdout '$output', expected the prefix $env"
-    h_assert_tree "$env" "$(h_case_file "$name")" cuda_cudart "$(h_case "$name" top)"
-    h_ls_into left "$CUENV_ROOT"/tmp
-    [ -z "$left" ] || fail "case $H_CASE: staging left under tmp/: $left"
-    h_assert_cache_clean
-    h_assert_sentinel
-    H_CASE=
-}
-
-@test "the sentinel trick: /proc/self/cwd/outside is this test's own sentinel" {
+@test "[TAR] the sentinel trick: /proc/self/cwd/outside is this test's own sentinel" {
     # Every escape in the cached hostile archives aims at /proc/self/cwd/outside.
     [ "$(h_case ok_control n)" = 0 ]
     [ "$(wc -l <"$BATS_FILE_TMPDIR/cases.tsv")" -ge 47 ]
@@ -163,7 +107,7 @@ installs() {
     fi
 }
 
-@test "ok_control installs over http: the tree equals the archive (SSO), a second run makes no request" {
+@test "REL-32: ok_control installs over http: the tree equals the archive (SSO), a second run makes no request" {
     installs ok_control
     local before
     before=$(h_hits "$MURL")
@@ -307,7 +251,7 @@ installs() {
     refused pax_path_nul 5
 }
 
-@test "as uid 65534 with umask 000: refusals and installs behave the same" {
+@test "[TAR] as uid 65534 with umask 000: refusals and installs behave the same" {
     H_NOBODY_DIR=$(mktemp -d /tmp/cuenv-tar-65534.XXXXXX)
     chmod 755 "$H_NOBODY_DIR"
     cd "$H_NOBODY_DIR"
@@ -358,11 +302,12 @@ installs() {
     [ -d realroot/sub/cuenv/envs/cuda-99.0.0-runtime/lib ]
 }
 
-@test "every hostile case of cases.json is covered by this file" {
+@test "[TAR] every hostile case of cases.json is covered by this file" {
     local name
     while IFS=$'\t' read -r _ name _; do
         case $name in
         ok_control | dir_mode_0000 | setuid_file | world_writable) ;;
+        v_*) ;; # the variants: tar_variants.bats
         *) [ -n "${WHY[$name]:-}" ] || fail "hostile case '$name' has no expectation here" ;;
         esac
     done <"$BATS_FILE_TMPDIR/cases.tsv"

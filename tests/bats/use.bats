@@ -139,7 +139,7 @@ env = $ENV126"
 
 # ---- lookup order ----
 
-@test "a pin in a parent directory applies to every directory below it" {
+@test "REL-58: a pin in a parent directory applies to every directory below it" {
     mkdir -p "$PA/src/deep/er"
     cd "$PA/src/deep/er"
     trun "$CUENV" current
@@ -155,7 +155,7 @@ env = $ENV126"
     assert_output "$ENV130DNN (set by $PA/src/.cuda-version)"
 }
 
-@test "CUENV_VERSION overrides the pin; empty means unset" {
+@test "REL-58: CUENV_VERSION overrides the pin; empty means unset" {
     cd "$PA"
     CUENV_VERSION=12.6 trun "$CUENV" current
     assert_success
@@ -281,7 +281,7 @@ pin_current() {
     assert_output "$ENV124DNN (set by $T/pin/.cuda-version)"
 }
 
-@test "pins that are not small text files: FIFO, /dev/zero, 1 GiB sparse, a directory: refused at once" {
+@test "REL-57: pins that are not small text files: FIFO, /dev/zero, 1 GiB sparse, a directory: refused at once" {
     mkdir -p "$T/pin"
     cd "$T/pin"
     mkfifo .cuda-version
@@ -313,7 +313,7 @@ pin_current() {
     assert_stderr "cuenv: error: '$T/pin/.cuda-version' is not a small regular file"
 }
 
-@test "malformed pins: the error names the file and the line" {
+@test "REL-57: malformed pins: the error names the file and the line" {
     pin_current '12.4\n13.0\n'
     assert_failure 1
     assert_output ""
@@ -437,7 +437,7 @@ hint: run 'cuenv use 13.0' to lock the pin again, or install without --locked"
 
 # ---- nothing outside the project, CUENV_ROOT and CUENV_CACHE ----
 
-@test "use, install, current, exec, env, which, shims and the hook change nothing outside the project, root and cache" {
+@test "REL-60: use, install, current, exec, env, which, shims and the hook change nothing outside the project, root and cache" {
     strace_usable || skip "strace is not installed or cannot trace here"
     mkdir -p "$T/outside/vdir" "$T/proj"
     printf 'secret\n' >"$T/outside/victim"
