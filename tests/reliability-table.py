@@ -111,7 +111,9 @@ def tap_results(paths):
         if not p or not os.path.exists(p):
             continue
         for line in open(p, encoding="utf-8", errors="replace"):
-            m = re.match(r"^(not ok|ok) \d+ (.*?)(?: # (?:skip|SKIP)(.*))?$", line.rstrip("\n"))
+            # "bats --timing" adds " in <N>ms" after the name (before any "# skip").
+            line = re.sub(r" in \d+ms( # |$)", r"\1", line.rstrip("\n"), count=1)
+            m = re.match(r"^(not ok|ok) \d+ (.*?)(?: # (?:skip|SKIP)(.*))?$", line)
             if not m:
                 continue
             name = m.group(2)
