@@ -407,6 +407,14 @@ static bool mine(uid_t uid)
 	return uid == geteuid() || uid == 0;
 }
 
+/* pin.c others_write(): others' write bit, or the group's unless it is the user's private group. */
+static bool others_write(const struct stat *st)
+{
+	bool private_group = st->st_gid == getegid() && getegid() == geteuid();
+
+	return (st->st_mode & 002) || ((st->st_mode & 020) && !private_group);
+}
+
 /*
  * pin.c pin_trusted(): a pin (or lock) another user owns or can write, or
  * that sits in a directory others can write to (unless sticky), must not
@@ -426,11 +434,11 @@ static bool trusted(const char *path)
 	if ((lstat(path, &st) == 0 && !mine(st.st_uid)) ||
 	    (stat(path, &st) == 0 && !mine(st.st_uid)))
 		why = "it belongs to another user", uid = (unsigned)st.st_uid;
-	else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 022))
+	else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && others_write(&st))
 		why = "it is writable by group or others", mode = st.st_mode & 07777;
 	else if (stat(slash ? dir : ".", &st) == 0 && !mine(st.st_uid))
 		why = "its directory belongs to another user", uid = (unsigned)st.st_uid;
-	else if (stat(slash ? dir : ".", &st) == 0 && (st.st_mode & 022) && !(st.st_mode & 01000))
+	else if (stat(slash ? dir : ".", &st) == 0 && others_write(&st) && !(st.st_mode & 01000))
 		why = "its directory is writable by group or others", mode = st.st_mode & 07777;
 	if (why && mode)
 		warn("ignoring '%s': %s (mode %04o)", path, why, mode);

@@ -168,6 +168,18 @@ static bool mine(uid_t uid)
 	return uid == geteuid() || uid == 0;
 }
 
+/*
+ * Can someone else write here? Others' write bit always counts; the group's
+ * not when the group is the user's private one (gid == uid, the user's own
+ * primary group, as Debian and most distributions create it for umask 002).
+ */
+static bool others_write(const struct stat *st)
+{
+	bool private_group = st->st_gid == getegid() && getegid() == geteuid();
+
+	return (st->st_mode & 002) || ((st->st_mode & 020) && !private_group);
+}
+
 bool pin_trusted(const char *path, char *why, size_t whylen)
 {
 	struct stat st;
@@ -180,13 +192,13 @@ bool pin_trusted(const char *path, char *why, size_t whylen)
 		snprintf(why, whylen, "it belongs to another user (uid %u)", (unsigned)st.st_uid);
 	} else if (stat(path, &st) == 0 && !mine(st.st_uid)) {
 		snprintf(why, whylen, "it belongs to another user (uid %u)", (unsigned)st.st_uid);
-	} else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 022)) {
+	} else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && others_write(&st)) {
 		snprintf(why, whylen, "it is writable by group or others (mode %04o)",
 			 (unsigned)(st.st_mode & 07777));
 	} else if (stat(slash ? dir : ".", &st) == 0 && !mine(st.st_uid)) {
 		snprintf(why, whylen, "its directory belongs to another user (uid %u)",
 			 (unsigned)st.st_uid);
-	} else if (stat(slash ? dir : ".", &st) == 0 && (st.st_mode & 022) &&
+	} else if (stat(slash ? dir : ".", &st) == 0 && others_write(&st) &&
 		   !(st.st_mode & 01000)) { /* sticky */
 		snprintf(why, whylen, "its directory is writable by group or others (mode %04o)",
 			 (unsigned)(st.st_mode & 07777));

@@ -92,6 +92,8 @@ needs_root() { [ "$(id -u)" = 0 ] || skip "needs root to chown"; }
     pin "$T/w" 12.6
     pin "$T/w/p" 13.0+cudnn9
     local mode
+    # A group that is not the user's private one (gid == uid): its members could write.
+    chgrp 65534 "$T/w/p/.cuda-version" "$T/w/p"
     for mode in 664 646 666 777; do
         chmod "$mode" "$T/w/p/.cuda-version"
         assert_both "$T/w/p" "$ENV126"
@@ -108,6 +110,20 @@ needs_root() { [ "$(id -u)" = 0 ] || skip "needs root to chown"; }
     chmod 1777 "$T/w/p"
     assert_both "$T/w/p" "$ENV130DNN"
     [ -z "$CUR_ERR" ] && [ -z "$SH_ERR" ] || fail "warnings for a trusted pin: $CUR_ERR / $SH_ERR"
+}
+
+@test "REL-56: group-writable pins and directories of the user's private group (umask 002) are trusted" {
+    [ "$(id -u)" = "$(id -g)" ] || skip "needs a user whose primary gid equals its uid"
+    pin "$T/w" 12.6
+    pin "$T/w/p" 13.0+cudnn9
+    chgrp "$(id -g)" "$T/w/p/.cuda-version" "$T/w/p"
+    chmod 664 "$T/w/p/.cuda-version"
+    chmod 775 "$T/w/p"
+    assert_both "$T/w/p" "$ENV130DNN"
+    [ -z "$CUR_ERR" ] && [ -z "$SH_ERR" ] || fail "warnings for a trusted pin: $CUR_ERR / $SH_ERR"
+    # World-writable stays untrusted whatever the group.
+    chmod 666 "$T/w/p/.cuda-version"
+    assert_both "$T/w/p" "$ENV126"
 }
 
 @test "REL-56: a symlinked pin is judged by the link and by what it points to" {
