@@ -72,7 +72,7 @@ assert_verify_clean() {
     assert_output ""
 }
 
-@test "8 processes installing overlapping pairs into one root and cache, 3 rounds (20 nightly): exit 0, each archive once, verify clean" {
+@test "REL-42: 8 processes installing overlapping pairs into one root and cache, 3 rounds (20 nightly): exit 0, each archive once, verify clean" {
     local round i pids
     for round in $(seq 1 "$ROUNDS"); do
         export CUENV_ROOT=$BATS_TEST_TMPDIR/r$round/root CUENV_CACHE=$BATS_TEST_TMPDIR/r$round/cache
@@ -97,7 +97,7 @@ assert_verify_clean() {
     done
 }
 
-@test "two roots sharing one cache, 4 installs each at once: each archive downloaded once across both, both verify clean" {
+@test "REL-42: two roots sharing one cache, 4 installs each at once: each archive downloaded once across both, both verify clean" {
     local r1=$BATS_TEST_TMPDIR/root1 r2=$BATS_TEST_TMPDIR/root2 i pids=()
     for i in 0 3 5 7; do
         CUENV_ROOT=$r1 bg "a$i" install ${PAIRS[$i]}
@@ -119,7 +119,7 @@ assert_verify_clean() {
     assert_equal "$(ls "$r1/store")" "$(ls "$r2/store")"
 }
 
-@test "verify while 8 installs run: never a false difference (entries and envs appear whole)" {
+@test "[CACHE] verify while 8 installs run: never a false difference (entries and envs appear whole)" {
     local i pids=() n=0 rc
     for i in "${!PAIRS[@]}"; do
         bg "$i" install ${PAIRS[$i]}
@@ -176,7 +176,7 @@ start_waiter() {
     fail "the second install did not wait: $(cat "$BATS_TEST_TMPDIR/bg.$label.err")"
 }
 
-@test "a store entry's lock held by a process killed with -9: the waiting install proceeds at once and verifies" {
+@test "REL-44: a store entry's lock held by a process killed with -9: the waiting install proceeds at once and verifies" {
     stop_holder after-lock 12.4+cudnn9
     start_waiter w install 12.4+cudnn9
     kill_holder_then_waiter_proceeds "$BG" w
@@ -185,7 +185,7 @@ start_waiter() {
     assert_no_leftovers
 }
 
-@test "an env's lock held by a process killed with -9 during assembly: the waiter assembles it" {
+@test "REL-44: an env's lock held by a process killed with -9 during assembly: the waiter assembles it" {
     stop_holder env-assembly 12.4+cudnn9
     start_waiter w install 12.4+cudnn9
     kill_holder_then_waiter_proceeds "$BG" w
@@ -194,7 +194,7 @@ start_waiter() {
     assert_no_leftovers
 }
 
-@test "a download lock in the shared cache held by a process of another root killed with -9: the other root resumes it" {
+@test "REL-44: a download lock in the shared cache held by a process of another root killed with -9: the other root resumes it" {
     stop_holder download-started 12.4+cudnn9
     CUENV_ROOT=$BATS_TEST_TMPDIR/root2 start_waiter w install 12.4+cudnn9
     kill_holder_then_waiter_proceeds "$BG" w
@@ -207,7 +207,7 @@ start_waiter() {
     assert_no_leftovers
 }
 
-@test "the store lock held shared by a killed install does not block gc" {
+@test "REL-44/45: the store lock held shared by a killed install does not block gc" {
     stop_holder after-lock 12.4 --profile runtime
     kill -9 "$CP_PID"
     wait_bounded "$CP_BG" 10
@@ -219,7 +219,7 @@ start_waiter() {
 
 # ---- gc racing installs (REL-45) ----
 
-@test "gc, uninstall and verify racing 4 installs, 3 rounds (20 nightly): installs and gc succeed, verify always clean" {
+@test "REL-45: gc, uninstall and verify racing 4 installs, 3 rounds (20 nightly): installs and gc succeed, verify always clean" {
     local round p pids
     for round in $(seq 1 "$ROUNDS"); do
         install_run 12.4 --profile runtime --quiet

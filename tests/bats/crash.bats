@@ -92,35 +92,35 @@ kill_install_at() {
     assert_shims_ok
 }
 
-@test "kill -9 while a download is in progress: the next install resumes and verifies" {
+@test "REL-44: kill -9 while a download is in progress: the next install resumes and verifies" {
     kill_install_at download-started
 }
 
-@test "kill -9 after the download verified: the next install verifies" {
+@test "[CACHE] kill -9 after the download verified: the next install verifies" {
     kill_install_at after-verify
 }
 
-@test "kill -9 mid-extraction: staging removed by the next install, which verifies" {
+@test "[CACHE] kill -9 mid-extraction: staging removed by the next install, which verifies" {
     kill_install_at mid-extract
 }
 
-@test "kill -9 before the store rename: the next install verifies" {
+@test "REL-50: kill -9 before the store rename: the next install verifies" {
     kill_install_at before-store-rename
 }
 
-@test "kill -9 after the store rename: the next install verifies" {
+@test "[CACHE] kill -9 after the store rename: the next install verifies" {
     kill_install_at after-store-rename
 }
 
-@test "kill -9 during env assembly: the next install verifies" {
+@test "[CACHE] kill -9 during env assembly: the next install verifies" {
     kill_install_at env-assembly
 }
 
-@test "kill -9 before the env rename: the next install verifies" {
+@test "[CACHE] kill -9 before the env rename: the next install verifies" {
     kill_install_at before-env-rename
 }
 
-@test "kill -9 after the env rename, before the shims: the env verifies, the next install makes the shims" {
+@test "[CACHE] kill -9 after the env rename, before the shims: the env verifies, the next install makes the shims" {
     start_cmd_at_checkpoint after-env-rename install 12.4+cudnn9
     kill_stopped
     assert_verify_clean
@@ -133,7 +133,7 @@ kill_install_at() {
     assert_no_leftovers
 }
 
-@test "kill -9 during the shim refresh: some shims made, the next install completes them" {
+@test "[SHIM] kill -9 during the shim refresh: some shims made, the next install completes them" {
     start_cmd_at_checkpoint shims-refresh install 12.4+cudnn9
     [ -n "$(ls "$CUENV_ROOT/shims")" ] || fail "the refresh had not begun"
     kill_stopped
@@ -145,7 +145,7 @@ kill_install_at() {
     assert_verify_clean
 }
 
-@test "kill -9 while the shim program is written: its temp file goes with the next refresh" {
+@test "[SHIM] kill -9 while the shim program is written: its temp file goes with the next refresh" {
     start_cmd_at_checkpoint before-rename:.cuenv-shim install 12.4+cudnn9
     kill_stopped
     [ -n "$(find "$CUENV_ROOT/shims" -name '.cuenv-shim.tmp.*')" ] || fail "no temp file at the checkpoint"
@@ -156,7 +156,7 @@ kill_install_at() {
     assert_verify_clean
 }
 
-@test "kill -9 during 'cuenv uninstall's shim refresh: the next refresh removes the stale shims" {
+@test "[SHIM] kill -9 during 'cuenv uninstall's shim refresh: the next refresh removes the stale shims" {
     install_run 12.4+cudnn9 --quiet
     install_run 12.6 --profile runtime --quiet
     start_cmd_at_checkpoint shims-refresh uninstall "$ENV124DNN"
@@ -216,23 +216,23 @@ kill_use_at() {
     assert_verify_clean
 }
 
-@test "kill -9 between writing the lock and renaming it: pin and lock stay old" {
+@test "REL-48: kill -9 between writing the lock and renaming it: pin and lock stay old" {
     kill_use_at before-rename:cuenv.lock old old
 }
 
-@test "kill -9 after the lock's rename: new lock, old pin" {
+@test "REL-48: kill -9 after the lock's rename: new lock, old pin" {
     kill_use_at after-rename:cuenv.lock old new
 }
 
-@test "kill -9 between writing the pin and renaming it: old pin, new lock" {
+@test "REL-48: kill -9 between writing the pin and renaming it: old pin, new lock" {
     kill_use_at before-rename:.cuda-version old new
 }
 
-@test "kill -9 after the pin's rename: both new" {
+@test "REL-48: kill -9 after the pin's rename: both new" {
     kill_use_at after-rename:.cuda-version new new
 }
 
-@test "kill -9 while writing the global pin: the old default stays, the next 'use --global' completes" {
+@test "REL-48: kill -9 while writing the global pin: the old default stays, the next 'use --global' completes" {
     run timeout 60 "$CUENV" use --global 12.4 --quiet
     assert_success
     cp "$CUENV_ROOT/global-version" "$BATS_TEST_TMPDIR/global.old"

@@ -13,7 +13,7 @@ setup_file() {
     mirror_build
 }
 
-@test "kill -9 at random moments (tests/crash-loop.sh; 20 kills, 100 with CUENV_NIGHTLY=1): every next install completes and verifies" {
+@test "[CACHE] kill -9 at random moments (tests/crash-loop.sh; 20 kills, 100 with CUENV_NIGHTLY=1): every next install completes and verifies" {
     local n=20
     if [ "${CUENV_NIGHTLY:-}" = 1 ]; then n=100; fi
     run timeout -k 5 $((n * 15 + 120)) env MIRROR="$MIRROR" CUENV_TEST_BIN="$CUENV" \

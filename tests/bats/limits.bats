@@ -121,7 +121,7 @@ tree_state() {
 
 # ---- a root that cannot be written ----
 
-@test "read-only root (tmpfs remounted ro): a new install fails naming the path, nothing changes; installed envs still install, run and verify" {
+@test "[CACHE] read-only root (tmpfs remounted ro): a new install fails naming the path, nothing changes; installed envs still install, run and verify" {
     small_fs "$CUENV_ROOT" 64m
     install_run 12.4 --quiet
     assert_success
@@ -147,7 +147,7 @@ tree_state() {
     diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" || fail "the read-only root changed"
 }
 
-@test "a root owned by another user (cuenv as uid 65534): a clear 'Permission denied' naming the path, nothing changes; verify still reads it" {
+@test "[CACHE] a root owned by another user (cuenv as uid 65534): a clear 'Permission denied' naming the path, nothing changes; verify still reads it" {
     command -v setpriv >/dev/null || skip "setpriv is not installed"
     [ "$(id -u)" = 0 ] || skip "needs root to run as uid 65534"
     # Somewhere uid 65534 can reach: the test's own directory may be private.
@@ -175,7 +175,7 @@ tree_state() {
     diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" || fail "uid 65534 changed the root"
 }
 
-@test "read-only cache: an archive that must be downloaded fails naming the cache path; what is cached installs" {
+@test "[CACHE] read-only cache: an archive that must be downloaded fails naming the cache path; what is cached installs" {
     install_run 12.4 --profile runtime --quiet
     small_fs "$BATS_TEST_TMPDIR/ro" 1m
     cp -a "$CUENV_CACHE/." "$BATS_TEST_TMPDIR/ro/"
