@@ -902,3 +902,19 @@ void cli_refresh_shims(void)
 	free(bin);
 	free(root);
 }
+
+int cli_add_platforms(const char *cmd, char *list, const char **v, unsigned *nr, unsigned max)
+{
+	char *save = NULL, *p;
+
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (!platform_known(p)) {
+			out_error("unknown platform '%s' (known: %s)", p, platform_list());
+			return 2;
+		}
+		if (*nr == max)
+			return cli_bad_usage(cmd, "more than %u platforms", max);
+		v[(*nr)++] = p;
+	}
+	return 0;
+}

@@ -169,6 +169,12 @@ int cli_target_missing(const struct cli_target *t);
 /* Refresh $CUENV_ROOT/shims after envs changed; a problem is a warning. */
 void cli_refresh_shims(void);
 
+/*
+ * Add the platforms of a --platform list ("a,b") to v (nr of max used): each
+ * must be known. Returns 0, or 2 after printing why.
+ */
+int cli_add_platforms(const char *cmd, char *list, const char **v, unsigned *nr, unsigned max);
+
 /* Print "cuenv: error: <msg>" for rc and return its exit status. */
 int cli_fail(int rc, const char *msg);
 

@@ -51,22 +51,6 @@ static int driver_auto(char *dst, size_t len)
 	return rc;
 }
 
-static int add_platforms(struct opts *o, char *list)
-{
-	char *save = NULL, *p;
-
-	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (!platform_known(p)) {
-			out_error("unknown platform '%s' (known: %s)", p, platform_list());
-			return 2;
-		}
-		if (o->nr_platforms == MAX_PLATFORMS)
-			return cli_bad_usage("matrix", "more than %d platforms", MAX_PLATFORMS);
-		o->platforms[o->nr_platforms++] = p;
-	}
-	return 0;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -91,7 +75,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->cudnn = optarg;
 			break;
 		case 'p':
-			if ((rc = add_platforms(o, optarg)))
+			if ((rc = cli_add_platforms("matrix", optarg, o->platforms, &o->nr_platforms, MAX_PLATFORMS)))
 				return rc;
 			break;
 		case 'D':

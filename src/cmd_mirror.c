@@ -28,29 +28,13 @@ static void on_signal(int sig)
 
 struct sync_opts {
 	const char *dir, *profile;
-	char *platforms[MAX_PLATFORMS];
+	const char *platforms[MAX_PLATFORMS];
 	unsigned nr_platforms;
 	bool all_platforms, quiet, json;
 	unsigned jobs;
 	char **specs;
 	int nr_specs;
 };
-
-static int add_platforms(struct sync_opts *o, char *list)
-{
-	char *save = NULL, *p;
-
-	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (!platform_known(p)) {
-			out_error("unknown platform '%s' (known: %s)", p, platform_list());
-			return 2;
-		}
-		if (o->nr_platforms == MAX_PLATFORMS)
-			return cli_bad_usage("mirror", "more than %d platforms", MAX_PLATFORMS);
-		o->platforms[o->nr_platforms++] = p;
-	}
-	return 0;
-}
 
 static int parse_sync(int argc, char **argv, struct sync_opts *o)
 {
@@ -75,7 +59,7 @@ static int parse_sync(int argc, char **argv, struct sync_opts *o)
 			o->all_platforms = true;
 			break;
 		case 'p':
-			if ((rc = add_platforms(o, optarg)))
+			if ((rc = cli_add_platforms("mirror", optarg, o->platforms, &o->nr_platforms, MAX_PLATFORMS)))
 				return rc;
 			break;
 		case 'P':
