@@ -75,7 +75,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->cudnn = optarg;
 			break;
 		case 'p':
-			if ((rc = cli_add_platforms("matrix", optarg, o->platforms, &o->nr_platforms, MAX_PLATFORMS)))
+			if ((rc = cli_add_platforms("matrix", optarg, o->platforms, &o->nr_platforms,
+						     MAX_PLATFORMS)))
 				return rc;
 			break;
 		case 'D':

@@ -59,7 +59,8 @@ static int parse_sync(int argc, char **argv, struct sync_opts *o)
 			o->all_platforms = true;
 			break;
 		case 'p':
-			if ((rc = cli_add_platforms("mirror", optarg, o->platforms, &o->nr_platforms, MAX_PLATFORMS)))
+			if ((rc = cli_add_platforms("mirror", optarg, o->platforms, &o->nr_platforms,
+						     MAX_PLATFORMS)))
 				return rc;
 			break;
 		case 'P':
