@@ -251,4 +251,6 @@ if [ "${BENCH_INSTALL:-1}" != 0 ]; then
 fi
 [ "${BENCH_ACTIVATION:-1}" = 0 ] || { echo; tests/bench_activation.sh; } # shim and prompt hook: see its header
 [ "${BENCH_CI:-1}" = 0 ] || { echo; tests/bench_ci.sh; } # CI matrix jobs on a shared cache against own caches
+[ "${BENCH_VERIFY:-1}" = 0 ] || { echo; tests/bench_verify.sh; } # cuenv verify throughput on a real-size env
+[ "${BENCH_DOCTOR:-1}" = 0 ] || { echo; tests/bench_doctor.sh; } # cuenv doctor and the load audit's cost
 exit 0
