@@ -388,6 +388,13 @@ static int already(struct cli_ctx *x, const struct plan *plan, const struct cli_
 		if (o->print_prefix)
 			printf("%s\n", prefix);
 	}
+	/*
+	 * In the user's own root: refresh the shims all the same (nothing is
+	 * written when they are complete): a run killed after the env's rename
+	 * left them stale. A system root's shims are its administrator's.
+	 */
+	if (prefix && !system)
+		cli_refresh_shims();
 	store_env_release(&want);
 	paths_free_list(sys);
 	free(prefix);
