@@ -203,7 +203,8 @@ $(FUZZ_B)/fuzz_pin: tests/fuzz/shim_glue.c tests/fuzz/shim_glue.h shims/cuenv-sh
 $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_SRCS) $(B)/bundle.c
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
-	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Isrc -Itests/fuzz $(DEP_CFLAGS) \
+	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -DCUENV_VERSION='"$(VERSION)"' -g -O1 -Isrc \
+		-Itests/fuzz $(DEP_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $(filter tests/fuzz/%.c,$^) $(FUZZ_SRCS) \
 		$(B)/bundle.c $(DEP_LIBS)
 
