@@ -89,19 +89,9 @@ PY
     fi
     export REAL_SPEC=${REAL_LABEL%.*}+cudnn9
     export REAL_ENV=cuda-$REAL_LABEL+cudnn-$REAL_CUDNN-devel
-    local out=$BATS_FILE_TMPDIR/server.out i port=
-    python3 -u "$FIXTURES/fault_server.py" --root "$sub" --lifetime 3600 >"$out" 2>"$out.err" 3>&- &
-    export REAL_SERVER_PID=$!
-    for i in $(seq 1 200); do
-        port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$out")
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || {
-        echo "fault_server.py did not start: $(cat "$out.err")" >&2
-        return 1
-    }
-    export REAL_URL=http://127.0.0.1:$port
+    # helper.bash's file server, on the real source, for the whole file.
+    MIRROR="$sub" file_server_start --lifetime 3600 || return 1
+    export REAL_URL=$FILE_FS_URL
     export REAL_ROOT=$BATS_FILE_TMPDIR/root REAL_CACHE=$BATS_FILE_TMPDIR/cache
     local d=$BATS_FILE_TMPDIR/install t0 t1
     mkdir -p "$d/home"
@@ -120,10 +110,7 @@ PY
 }
 
 teardown_file() {
-    if [ -n "${REAL_SERVER_PID:-}" ]; then
-        kill "$REAL_SERVER_PID" 2>/dev/null || true
-        wait "$REAL_SERVER_PID" 2>/dev/null || true
-    fi
+    file_server_stop
     [ -z "${REAL_ROOT:-}" ] || chmod -R u+w "$REAL_ROOT" 2>/dev/null || true
 }
 

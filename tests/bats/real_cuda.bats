@@ -79,19 +79,9 @@ PY
     mirror_build || return 1
 
     # One server for the file, on the real source.
-    local out=$BATS_FILE_TMPDIR/server.out i port=
-    python3 -u "$FIXTURES/fault_server.py" --root "$REAL_MIRROR" --lifetime 3600 >"$out" 2>"$out.err" 3>&- &
-    export REAL_SERVER_PID=$!
-    for i in $(seq 1 200); do
-        port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$out")
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || {
-        echo "fault_server.py did not start: $(cat "$out.err")" >&2
-        return 1
-    }
-    export REAL_URL=http://127.0.0.1:$port
+    # helper.bash's file server, on the real source, for the whole file.
+    MIRROR="$REAL_MIRROR" file_server_start --lifetime 3600 || return 1
+    export REAL_URL=$FILE_FS_URL
     export REAL_ROOT=$BATS_FILE_TMPDIR/root REAL_CACHE=$BATS_FILE_TMPDIR/cache
 
     # The install every test uses: once, here; the first test checks it.
@@ -116,10 +106,7 @@ PY
 }
 
 teardown_file() {
-    if [ -n "${REAL_SERVER_PID:-}" ]; then
-        kill "$REAL_SERVER_PID" 2>/dev/null || true
-        wait "$REAL_SERVER_PID" 2>/dev/null || true
-    fi
+    file_server_stop
     # Envs and the store are read-only: let bats remove them.
     [ -z "${REAL_ROOT:-}" ] || chmod -R u+w "$REAL_ROOT" 2>/dev/null || true
 }
