@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -781,85 +780,6 @@ int store_assemble_env(struct store *s, const struct store_env *env,
 	free(staging);
 	free(final);
 	return rc;
-}
-
-/* ---- a quick check of an env ---- */
-
-static void problem(struct store_check *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void problem(struct store_check *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->first_problem[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->first_problem, sizeof(r->first_problem), fmt, ap);
-	va_end(ap);
-}
-
-/* One "f\tmode\tsize\tsha\tpath" line of an entry's receipt. */
-static void check_file(const char *entry_dir, const char *env_dir, const struct store_component *c,
-		       char *line, struct store_check *r)
-{
-	char *f[5], *p, *end;
-	struct stat st;
-	int n = 0;
-
-	for (f[n++] = line; n < 5 && (f[n] = strchr(f[n - 1], '\t')); n++)
-		*f[n]++ = '\0';
-	if (n != 5 || strcmp(f[0], "f"))
-		return;
-	r->files++;
-	p = xasprintf("%s/%s", entry_dir, f[4]);
-	if (lstat(p, &st) < 0) {
-		r->files_missing++;
-		problem(r, "'%s' is missing from the store entry %s", f[4], c->entry);
-	} else if ((unsigned long long)st.st_size != strtoull(f[2], &end, 10)) {
-		r->files_resized++;
-		problem(r, "'%s' in the store entry %s does not have its recorded size", f[4],
-			c->entry);
-	}
-	free(p);
-	p = strchr(f[4], '/') ? xasprintf("%s/%s", env_dir, f[4])
-			      : xasprintf("%s/share/licenses/%s/%s", env_dir, c->name, f[4]);
-	if (lstat(p, &st) < 0) {
-		r->env_missing++;
-		problem(r, "'%s' is missing from the env (%s)", p, c->name);
-	}
-	free(p);
-}
-
-int store_check_env(const struct store *s, const struct store_env *env, struct store_check *r)
-{
-	char *env_dir = store_env_path(s, env->name);
-	size_t i;
-
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < env->nr_components; i++) {
-		const struct store_component *c = &env->components[i];
-		char *dir = xasprintf("%s/%s", s->store_dir, c->entry);
-		char *rp = xasprintf("%s/" RECEIPT, dir), *line, *next;
-		struct buf b = BUF_INIT;
-
-		r->entries++;
-		if (fs_read_file(rp, RECEIPT_MAX, &b) < 0) {
-			r->entries_missing++;
-			problem(r, "the store entry '%s' (%s) is missing or has no receipt", c->entry,
-				c->name);
-		}
-		for (line = b.len ? b.s : NULL; line && *line; line = next) {
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
-			check_file(dir, env_dir, c, line, r);
-		}
-		buf_release(&b);
-		free(rp);
-		free(dir);
-	}
-	free(env_dir);
-	return 0;
 }
 
 /* ---- reading envs back ---- */

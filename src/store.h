@@ -163,22 +163,6 @@ int store_list_envs(const struct store *s, struct store_env **envs, size_t *nr);
 void store_envs_free(struct store_env *envs, size_t nr);
 void store_env_release(struct store_env *env);
 
-/* What store_check_env() found. */
-struct store_check {
-	size_t entries, entries_missing;
-	size_t files, files_missing, files_resized;	/* in the store entries */
-	size_t env_missing;				/* receipt files absent from the env */
-	char first_problem[512];			/* "" when everything is there */
-};
-
-/*
- * A quick look at an installed env, without hashing (cuenv verify re-hashes):
- * every store entry it is made of exists with its receipt, every file those
- * receipts list is in the entry with its recorded size, and is present in the
- * env prefix. Returns 0 with the counts in *r.
- */
-int store_check_env(const struct store *s, const struct store_env *env, struct store_check *r);
-
 /* Remove envs/<name> (rename into tmp/, then delete). Returns 0 or -errno. */
 int store_remove_env(struct store *s, const char *name);
 
